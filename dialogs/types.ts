@@ -1,0 +1,116 @@
+/**
+ * The vocabulary shared by the understanding layer (src/nlu) and the dialog machine (dialogs/).
+ * Plain data only: no botbuilder types, no I/O, no wording. A reply is a message key plus slots;
+ * the hosting layer renders keys from knowledge/.
+ */
+
+/** Disposition ladder from shared/clinical.md: Emergency now, Urgent same day, See a clinician soon, Care for yourself. */
+export type Level = 'E' | 'U' | 'S' | 'C';
+
+/** Order of urgency, highest first. */
+export const LEVEL_ORDER: readonly Level[] = ['E', 'U', 'S', 'C'];
+
+export type Intent =
+  | 'greeting'
+  | 'thanks'
+  | 'goodbye'
+  | 'help'
+  | 'start_triage'
+  | 'book_appointment'
+  | 'cancel_appointment'
+  | 'handoff'
+  | 'restart'
+  | 'stop'
+  | 'forget_me'
+  | 'tell_me_more'
+  | 'affirm'
+  | 'deny'
+  | 'unsure'
+  /** A question about a knowledge entry: see `topics` and `aspect`. */
+  | 'question'
+  /** Something the knowledge base cannot answer (other illnesses, weather, prices it does not know). */
+  | 'out_of_scope'
+  /** No text at all: attachments only, empty, whitespace, emoji only. */
+  | 'empty'
+  /** Text the bot could not make sense of (gibberish, a lone word it does not know). */
+  | 'unknown';
+
+/** What a follow-up asks about the current topic ("how is it treated?" -> treatment). */
+export type Aspect =
+  | 'more'
+  | 'symptoms'
+  | 'causes'
+  | 'diagnosis'
+  | 'treatment'
+  | 'outlook'
+  | 'serious'
+  | 'prevention';
+
+export interface TopicMatch {
+  /** Knowledge entry id, e.g. "herniated-disc". */
+  id: string;
+  /** Calibrated 0..1. */
+  confidence: number;
+}
+
+/** A red-flag escalation rule that fired, with the level it sets. */
+export interface RedFlagHit {
+  ruleId: string;
+  level: Level;
+}
+
+export type BodyLocation = 'low_back' | 'buttock' | 'thigh' | 'below_knee' | 'foot';
+
+export interface Entities {
+  /** 0..10 */
+  painScore?: number;
+  durationDays?: number;
+  age?: number;
+  side?: 'left' | 'right' | 'both';
+  locations?: BodyLocation[];
+  /** 1-based option number the user typed ("2", "option 2", "the second one"). */
+  choice?: number;
+}
+
+/** A choice the bot offered: a machine-readable payload and the message key of its label. */
+export interface Choice {
+  /** e.g. "intent:start_triage", "topic:sciatica", "answer:yes", "option:under_6_weeks" */
+  payload: string;
+  labelKey: string;
+}
+
+/** What the understanding layer needs from the conversation. */
+export interface NluContext {
+  /** The topic of the last answer, for follow-ups. */
+  topic?: string;
+  /** Clinical signals already heard in this conversation (red-flag rules combine them). */
+  signals: readonly string[];
+  /** Choices offered with the last reply, with their rendered labels. */
+  choices?: ReadonlyArray<{ payload: string; label: string }>;
+  /** What kind of answer the last question expects. */
+  expecting?: 'yes_no' | 'choice' | 'pain_score' | 'duration' | 'age' | 'free_text';
+}
+
+/** The understanding layer's verdict on one message. */
+export interface Understanding {
+  intent: Intent;
+  /** Calibrated 0..1 confidence in `intent`. */
+  confidence: number;
+  /** Ranked knowledge entries, best first (empty when none fits). */
+  topics: TopicMatch[];
+  aspect?: Aspect;
+  /** Payload of an offered choice the message picked (by number, label or click). */
+  choice?: string;
+  /** Clinical signals found in this message (negation already handled). */
+  signals: string[];
+  /** Red-flag rules that fire on this conversation's signals together with this message's. */
+  redFlags: RedFlagHit[];
+  entities: Entities;
+}
+
+/** One thing the bot says: a message key, slots for its placeholders, and choices to offer. */
+export interface Reply {
+  key: string;
+  slots?: Record<string, string | number>;
+  choices?: Choice[];
+}
