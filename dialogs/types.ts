@@ -114,3 +114,34 @@ export interface Reply {
   slots?: Record<string, string | number>;
   choices?: Choice[];
 }
+
+/** A disposition: the level, why, and which version of the triage table decided it. */
+export interface Disposition {
+  level: Level;
+  /** Ids of the triage-table rules that decided the level (empty for plain self-care). */
+  ruleIds: string[];
+  /** Version of knowledge/triage-rules.yaml. */
+  version: string;
+  /** Reached at the end of a symptom check, or by a red flag at any moment. */
+  via: 'triage' | 'red_flag';
+}
+
+/** What happened in a turn, as data: for the host (logs, handoff webhook, metrics) and for tests. */
+export interface TurnOutcome {
+  /** The knowledge entry answered, and which part of it. */
+  answered?: { topic: string; aspect?: Aspect };
+  /** "Did you mean" choices offered instead of an answer. */
+  didYouMean?: string[];
+  outOfScope?: boolean;
+  disposition?: Disposition;
+  /** Set when the patient asked for (or the flow offered and they accepted) a person. */
+  handoff?: {
+    reason: 'requested' | 'out_of_scope' | 'not_understood' | 'triage';
+    disposition?: Disposition;
+    /** Triage answers as codes (question id -> answer code), never free text. */
+    answers: Record<string, string>;
+  };
+  bookingOffered?: boolean;
+  /** The patient asked to delete what is stored about this conversation. */
+  forget?: boolean;
+}

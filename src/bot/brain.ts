@@ -1,0 +1,33 @@
+/**
+ * The brain of a turn: pure and synchronous. Given the stored record and what the user did, it
+ * returns the next record, the replies (message keys) and the outcome. The real brain runs
+ * understand() and the dialog machine; tests may pass their own.
+ */
+import type { Reply, TurnOutcome } from '../../dialogs/types.js';
+import type { ConversationRecord } from '../storage/store.js';
+
+export type TurnInput =
+  | { kind: 'joined' }
+  | {
+      kind: 'message';
+      /** The text, with any @mention of the bot removed. May be empty. */
+      text: string;
+      /** A choice payload sent by a button (messageBack/postBack value), if any. */
+      payload?: string;
+      /** Number of attachments (images, files) that came with the message. */
+      attachments: number;
+    };
+
+export interface BrainResult {
+  record: ConversationRecord;
+  replies: Reply[];
+  outcome: TurnOutcome;
+  /** For logs and metrics: the intent understood, when there was a message. */
+  intent?: string;
+  /** For logs: ids of red-flag rules that fired this turn. */
+  redFlagRules?: string[];
+}
+
+export interface Brain {
+  turn(record: ConversationRecord | undefined, input: TurnInput, now: number): BrainResult;
+}

@@ -1,0 +1,64 @@
+/**
+ * The thin bot class: turns an activity into a TurnInput, runs it through the turn pipeline, and
+ * sends the rendered replies. Everything it needs is passed in.
+ */
+import { ActivityHandler, TurnContext, type Activity } from 'botbuilder';
+import type { Knowledge } from '../knowledge/load.js';
+import { renderReply } from '../knowledge/render.js';
+import type { Logger } from '../logger.js';
+import type { BrainResult, TurnInput } from './brain.js';
+import { present } from './present.js';
+import type { TurnRunner } from './turn-runner.js';
+
+export interface ClinicBotDeps {
+  runner: TurnRunner;
+  knowledge: Knowledge;
+  log: Logger;
+  transcript: (conversationId: string, direction: 'in' | 'out', text: string) => void;
+  /** Side effects of a finished turn (handoff webhook, metrics). Must not throw. */
+  afterTurn?: (conversationId: string, result: BrainResult) => void;
+}
+
+export class ClinicBot extends ActivityHandler {
+  constructor(private readonly deps: ClinicBotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.respond(context, messageInput(context));
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      const someoneElse = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
+      if (someoneElse) await this.respond(context, { kind: 'joined' });
+      await next();
+    });
+  }
+
+  private async respond(context: TurnContext, input: TurnInput): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    if (input.kind === 'message') this.deps.transcript(conversationId, 'in', input.text);
+    const result = await this.deps.runner.run(conversationId, input);
+    const rendered = result.replies.map((reply) => renderReply(this.deps.knowledge, reply));
+    const activities = present(rendered, {
+      channelId: context.activity.channelId,
+      conversationType: context.activity.conversation.conversationType,
+    });
+    for (const a of activities) if (a.text) this.deps.transcript(conversationId, 'out', a.text);
+    if (activities.length > 0) await context.sendActivities(activities);
+    this.deps.afterTurn?.(conversationId, result);
+  }
+}
+
+/** The message as the brain sees it: @mentions of the bot removed, a button payload if any. */
+export function messageInput(context: TurnContext): TurnInput {
+  const activity = context.activity as Activity;
+  let text = activity.text ?? '';
+  if (activity.entities?.some((e) => e.type === 'mention')) {
+    text = TurnContext.removeRecipientMention(activity) ?? text;
+    // Teams wraps mentions in <at> tags; remove any left.
+    text = text.replace(/<at>[^<]*<\/at>/g, '');
+  }
+  const value = activity.value as { payload?: unknown } | undefined;
+  const payload = value && typeof value.payload === 'string' ? value.payload : undefined;
+  return { kind: 'message', text: text.trim(), payload, attachments: activity.attachments?.length ?? 0 };
+}

@@ -1,0 +1,175 @@
+/**
+ * Configuration: parsed once at start-up from the environment (and a local `.env` file), validated
+ * against one schema, frozen. This is the only module that reads process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+    error: 'must be true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const url = z.url({ error: 'must be a full URL such as https://example.org/path' });
+
+const schema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+    .default('development'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be between 0 and 65535' })
+    .max(65535, { error: 'must be between 0 and 65535' })
+    .default(3978),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  TRANSCRIPT_LOGGING: bool.default(false),
+
+  MicrosoftAppType: z
+    .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], {
+      error: 'must be MultiTenant, SingleTenant or UserAssignedMSI',
+    })
+    .default('MultiTenant'),
+  MicrosoftAppId: z.string().optional(),
+  MicrosoftAppPassword: z.string().optional(),
+  MicrosoftAppTenantId: z.string().optional(),
+
+  KNOWLEDGE_DIR: z.string().default('knowledge'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(262_144),
+  HANDOFF_WEBHOOK_URL: url.optional(),
+  TRANSCRIPT_SHARING: bool.default(false),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' })
+    .optional(),
+  STATE_TTL_HOURS: z.coerce
+    .number({ error: 'must be a number' })
+    .positive({ error: 'must be above 0' })
+    .default(24),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+/** Rules that span keys; checked on the raw values so they are reported with every other problem. */
+function crossFieldProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const type = env.MicrosoftAppType ?? 'MultiTenant';
+  if (env.MicrosoftAppId && type !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) {
+    problems.push(
+      'MicrosoftAppPassword is required when MicrosoftAppId is set (the client secret of the bot registration)',
+    );
+  }
+  if (type === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant');
+  }
+  return problems;
+}
+
+export interface Config {
+  readonly env: Parsed['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly log: {
+    readonly level: Parsed['LOG_LEVEL'];
+    readonly pretty: boolean;
+    readonly transcripts: boolean;
+  };
+  /** Bot Framework authentication settings, passed as they are to ConfigurationBotFrameworkAuthentication. */
+  readonly botAuth: {
+    readonly MicrosoftAppType: string;
+    readonly MicrosoftAppId?: string;
+    readonly MicrosoftAppPassword?: string;
+    readonly MicrosoftAppTenantId?: string;
+  };
+  /** True when no app id is set: local use with the Emulator, the terminal chat or the Playground. */
+  readonly authDisabled: boolean;
+  readonly knowledgeDir: string;
+  readonly maxBodyBytes: number;
+  readonly handoff: { readonly webhookUrl?: string; readonly shareTranscript: boolean };
+  readonly redisUrl?: string;
+  readonly stateTtlSeconds: number;
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `The configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty values count as unset, so `.env.example` can list every key with an empty value. */
+function dropEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && v.trim() !== '') out[k] = v.trim();
+  }
+  return out;
+}
+
+/** Parse an environment into a frozen Config; throws ConfigError listing every problem at once. */
+export function parseConfig(env: Record<string, string | undefined>, baseDir = process.cwd()): Config {
+  const raw = dropEmpty(env);
+  const result = schema.safeParse(raw);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`);
+  problems.push(...crossFieldProblems(raw));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  const e = result.data;
+  const config: Config = {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    log: {
+      level: e.LOG_LEVEL,
+      pretty: e.LOG_FORMAT ? e.LOG_FORMAT === 'pretty' : e.NODE_ENV === 'development',
+      transcripts: e.TRANSCRIPT_LOGGING,
+    },
+    botAuth: {
+      MicrosoftAppType: e.MicrosoftAppType,
+      MicrosoftAppId: e.MicrosoftAppId,
+      MicrosoftAppPassword: e.MicrosoftAppPassword,
+      MicrosoftAppTenantId: e.MicrosoftAppTenantId,
+    },
+    authDisabled: !e.MicrosoftAppId,
+    knowledgeDir: path.resolve(baseDir, e.KNOWLEDGE_DIR),
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    handoff: { webhookUrl: e.HANDOFF_WEBHOOK_URL, shareTranscript: e.TRANSCRIPT_SHARING },
+    redisUrl: e.REDIS_URL,
+    stateTtlSeconds: Math.round(e.STATE_TTL_HOURS * 3600),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+  return deepFreeze(config);
+}
+
+/**
+ * The process environment merged over a `.env` file in baseDir, if there is one. Real environment
+ * variables win, as with dotenv.
+ */
+export function readEnvironment(baseDir = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(baseDir, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,153 @@
+/**
+ * Composition root: config -> logger -> knowledge -> brain -> storage -> adapter -> bot -> app ->
+ * listen. Nothing else wires dependencies, and importing this file starts nothing: `main()` runs
+ * only when the file is executed.
+ */
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'restify';
+import { createApp, type Readiness } from './app.js';
+import { createAdapter } from './bot/adapter.js';
+import type { Brain } from './bot/brain.js';
+import { ClinicBot } from './bot/clinic-bot.js';
+import { createStarterBrain } from './bot/starter-brain.js';
+import { TurnRunner } from './bot/turn-runner.js';
+import { type Config, ConfigError, parseConfig, readEnvironment } from './config.js';
+import { ErrorCodes } from './errors.js';
+import { loadKnowledgeOrThrow, type Knowledge } from './knowledge/load.js';
+import { ContentError } from './knowledge/problems.js';
+import { RUNTIME_SLOTS } from './knowledge/render.js';
+import { createLogger, createTranscriptLogger, type Logger } from './logger.js';
+import { type ConversationStore, MemoryStore } from './storage/store.js';
+
+/** Message keys the hosting code itself says. */
+export const HOST_MESSAGE_KEYS = [
+  ErrorCodes.TURN_FAILED.patientKey,
+  ErrorCodes.STORAGE_UNAVAILABLE.patientKey,
+];
+
+export interface Service {
+  server: Server;
+  config: Config;
+  knowledge: Knowledge;
+  store: ConversationStore;
+  runner: TurnRunner;
+  log: Logger;
+  /** Stop accepting, finish turns in flight, close storage. */
+  stop(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Tests pass their own logger destination, store or clock. */
+  logDestination?: NodeJS.WritableStream;
+  store?: ConversationStore;
+  clock?: () => number;
+  brain?: Brain;
+}
+
+export async function buildService(config: Config, options: BuildOptions = {}): Promise<Service> {
+  const log = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty,
+    destination: options.logDestination,
+  });
+  const clock = options.clock ?? Date.now;
+  const knowledge = loadKnowledgeOrThrow(config.knowledgeDir, {
+    requiredKeys: HOST_MESSAGE_KEYS,
+    runtimeSlots: RUNTIME_SLOTS,
+  });
+  const brain: Brain = options.brain ?? createStarterBrain();
+  const store = options.store ?? new MemoryStore(config.stateTtlSeconds, clock);
+  const runner = new TurnRunner(store, brain, log, clock);
+  const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
+  const bot = new ClinicBot({
+    runner,
+    knowledge,
+    log,
+    transcript: createTranscriptLogger(log, config.log.transcripts),
+  });
+  const readiness = async (): Promise<Readiness> => {
+    try {
+      await store.ping();
+      return { ready: true, checks: { knowledge: 'ok', nlu: 'ok', storage: 'ok' } };
+    } catch {
+      return { ready: false, checks: { knowledge: 'ok', nlu: 'ok', storage: 'failing' } };
+    }
+  };
+  const server = createApp({ adapter, bot, log, maxBodyBytes: config.maxBodyBytes, readiness });
+
+  if (config.authDisabled) {
+    log.warn('MicrosoftAppId is not set: the bot accepts requests WITHOUT authentication (local use only)');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.server.close(() => resolve());
+        server.server.closeIdleConnections?.();
+      }).catch(() => undefined);
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([runner.whenIdle(), grace]);
+      await store.close();
+    })());
+
+  return { server, config, knowledge, store, runner, log, stop };
+}
+
+export async function listen(service: Service): Promise<string> {
+  await new Promise<void>((resolve) =>
+    service.server.listen(service.config.port, service.config.host, resolve),
+  );
+  const address = service.server.address();
+  return `http://${address.address === '::' || address.address === '0.0.0.0' ? 'localhost' : address.address}:${address.port}`;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  let config: Config;
+  try {
+    config = parseConfig(readEnvironment());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${error.message}\nSee .env.example for every setting and what it means.`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  let service: Service;
+  try {
+    service = await buildService(config);
+  } catch (error) {
+    if (error instanceof ContentError) {
+      console.error(
+        `The bot cannot start because the content in ${config.knowledgeDir} has problems:\n${error.message}`,
+      );
+      process.exit(65);
+    }
+    throw error;
+  }
+  const url = await listen(service);
+  service.log.info(
+    {
+      url,
+      endpoint: `${url}/api/messages`,
+      readyMs: Math.round(performance.now() - started),
+      auth: !config.authDisabled,
+    },
+    'bot ready',
+  );
+  const shutdown = (signal: string) => {
+    service.log.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
+    void service.stop().then(() => {
+      service.log.info('stopped');
+      service.log.flush?.();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  void main();
+}

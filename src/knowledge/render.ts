@@ -1,0 +1,165 @@
+/**
+ * Render replies (message keys + slots) into text and choices, from knowledge/. Pure.
+ * Channel-specific shapes (suggested actions, cards, numbered plain text) are made by the bot layer
+ * from a RenderedReply.
+ */
+import type { Aspect, Reply } from '../../dialogs/types.js';
+import type { Knowledge } from './load.js';
+import { DAYS, type Clinic } from './schema.js';
+
+/** A rendered choice: the label the patient sees, the payload it sends back, and a link for open: payloads. */
+export interface RenderedChoice {
+  label: string;
+  payload: string;
+  url?: string;
+}
+
+export interface RenderedReply {
+  key: string;
+  text: string;
+  choices: RenderedChoice[];
+}
+
+/** Names the code may fill in messages besides {clinic.*}. The content linter rejects others. */
+export const RUNTIME_SLOTS = [
+  'topic',
+  'title',
+  'entry',
+  'section',
+  'level',
+  'reason',
+  'reasons',
+  'question',
+  'options',
+  'number',
+  'score',
+  'minutes',
+  'count',
+  'version',
+  'ruleIds',
+  'choices',
+] as const;
+
+/** The special key whose text is a knowledge entry (slots: entry, section). */
+export const ANSWER_KEY = 'kb.answer';
+/** Label keys "kb.title.<entry id>" render as that entry's title. */
+export const TITLE_KEY_PREFIX = 'kb.title.';
+
+export class MissingMessageError extends Error {
+  constructor(readonly key: string) {
+    super(`No message "${key}" in knowledge/messages/`);
+    this.name = 'MissingMessageError';
+  }
+}
+
+export function renderReply(knowledge: Knowledge, reply: Reply): RenderedReply {
+  const text =
+    reply.key === ANSWER_KEY
+      ? renderEntry(knowledge, String(reply.slots?.entry ?? ''), reply.slots?.section as Aspect | undefined)
+      : renderText(knowledge, reply.key, reply.slots);
+  const choices = (reply.choices ?? []).map((choice): RenderedChoice => {
+    const label = renderLabel(knowledge, choice.labelKey);
+    if (choice.payload === 'open:booking') return { label, payload: choice.payload, url: knowledge.clinic.bookingUrl };
+    if (choice.payload === 'open:website') return { label, payload: choice.payload, url: knowledge.clinic.website };
+    return { label, payload: choice.payload };
+  });
+  return { key: reply.key, text, choices };
+}
+
+export function renderLabel(knowledge: Knowledge, labelKey: string): string {
+  if (labelKey.startsWith(TITLE_KEY_PREFIX)) {
+    const entry = knowledge.topics.get(labelKey.slice(TITLE_KEY_PREFIX.length));
+    if (!entry) throw new MissingMessageError(labelKey);
+    return entry.title;
+  }
+  return renderText(knowledge, labelKey);
+}
+
+/** The text of a knowledge entry: its short answer, or one of its sections. */
+export function renderEntry(knowledge: Knowledge, id: string, section?: Aspect): string {
+  const entry = knowledge.topics.get(id);
+  if (!entry) throw new MissingMessageError(`${ANSWER_KEY}:${id}`);
+  const body = section ? (entry.sections[section] ?? entry.answer) : entry.answer;
+  return fill(body, knowledge.clinic, knowledge);
+}
+
+export function renderText(knowledge: Knowledge, key: string, slots?: Record<string, string | number>): string {
+  const template = knowledge.messages.get(key);
+  if (template === undefined) throw new MissingMessageError(key);
+  return fill(template, knowledge.clinic, knowledge, slots);
+}
+
+function fill(
+  template: string,
+  clinic: Clinic,
+  knowledge: Knowledge,
+  slots: Record<string, string | number> = {},
+): string {
+  return template.replace(/\{([^{}]*)\}/g, (whole, rawName: string) => {
+    const name = rawName.trim();
+    if (name.startsWith('clinic.')) return clinicValue(clinic, name.slice('clinic.'.length), knowledge) ?? whole;
+    const value = slots[name];
+    return value === undefined ? '' : String(value);
+  });
+}
+
+function clinicValue(clinic: Clinic, field: string, knowledge: Knowledge): string | undefined {
+  switch (field) {
+    case 'hours':
+      return formatHours(clinic, knowledge);
+    case 'languages':
+      return formatList(clinic.languages, knowledge);
+    default: {
+      const value = (clinic as Record<string, unknown>)[field];
+      return typeof value === 'string' ? value : undefined;
+    }
+  }
+}
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Opening hours as lines, grouping consecutive days with the same hours ("Monday to Tuesday: 08:00 to 18:00"). */
+export function formatHours(clinic: Clinic, knowledge: Knowledge): string {
+  const closed = knowledge.messages.get('format.closed') ?? 'closed';
+  const to = knowledge.messages.get('format.to') ?? 'to';
+  const lines: string[] = [];
+  let i = 0;
+  while (i < DAYS.length) {
+    const day = DAYS[i]!;
+    const hours = clinic.openingHours[day];
+    let j = i;
+    while (j + 1 < DAYS.length && clinic.openingHours[DAYS[j + 1]!] === hours) j++;
+    const days = j === i ? capital(day) : `${capital(day)} ${to} ${capital(DAYS[j]!)}`;
+    const when = hours === 'closed' ? closed : hours.replace('-', ` ${to} `);
+    lines.push(`- ${days}: ${when}`);
+    i = j + 1;
+  }
+  return `\n${lines.join('\n')}\n`;
+}
+
+function formatList(items: readonly string[], knowledge: Knowledge): string {
+  const and = knowledge.messages.get('format.and') ?? 'and';
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1]}`;
+}
+
+/** Whether the clinic is open at `now`, in the clinic's time zone. */
+export function isClinicOpen(clinic: Clinic, now: Date): boolean {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: clinic.timezone,
+    weekday: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = get('weekday').toLowerCase() as (typeof DAYS)[number];
+  const hours = clinic.openingHours[day];
+  if (!hours || hours === 'closed') return false;
+  const minutes = Number(get('hour')) * 60 + Number(get('minute'));
+  const [open, close] = hours.split('-').map((t) => {
+    const [h, m] = t.split(':').map(Number);
+    return (h ?? 0) * 60 + (m ?? 0);
+  });
+  return minutes >= (open ?? 0) && minutes < (close ?? 0);
+}
