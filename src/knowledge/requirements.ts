@@ -1,0 +1,17 @@
+/**
+ * What the code needs from knowledge/: the message keys it says and the runtime slots it fills.
+ * Used by the server at start-up and by `npm run kb:check`, so both judge content the same way.
+ */
+import { ErrorCodes } from '../errors.js';
+import type { LoadOptions } from './load.js';
+import { RUNTIME_SLOTS } from './render.js';
+
+/** Message keys the hosting code itself says. */
+export const HOST_MESSAGE_KEYS: readonly string[] = [
+  ErrorCodes.TURN_FAILED.patientKey,
+  ErrorCodes.STORAGE_UNAVAILABLE.patientKey,
+];
+
+export function contentRequirements(): LoadOptions {
+  return { requiredKeys: [...HOST_MESSAGE_KEYS], runtimeSlots: RUNTIME_SLOTS };
+}

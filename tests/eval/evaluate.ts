@@ -1,0 +1,186 @@
+/**
+ * Scores the understanding layer on the held-out set tests/eval/nlu-eval.yaml. Shared by
+ * `npm run eval` (prints a report) and tests/content/nlu-accuracy.test.ts (asserts floors in CI).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { Aspect, NluContext } from '../../dialogs/types.js';
+import { understand, type NluModel } from '../../src/nlu/understand.js';
+
+interface Expect {
+  topics?: string[];
+  aspect?: Aspect;
+  intent?: string;
+  redFlag?: boolean;
+  signals?: string[];
+  entities?: Record<string, unknown>;
+}
+
+export interface EvalItem {
+  text: string;
+  context?: { topic?: string };
+  expect: Expect;
+}
+
+export function loadEvalSet(file = path.join(import.meta.dirname, 'nlu-eval.yaml')): EvalItem[] {
+  const data = parse(readFileSync(file, 'utf8')) as { items: EvalItem[] };
+  return data.items;
+}
+
+export interface Ratio {
+  ok: number;
+  total: number;
+  rate: number;
+}
+
+export interface EvalReport {
+  topic: Ratio;
+  aspect: Ratio;
+  intent: Ratio;
+  oosRecall: Ratio;
+  oosPrecision: Ratio;
+  redFlagRecall: Ratio;
+  signalRecall: Ratio;
+  falseAlarm: Ratio;
+  entities: Ratio;
+  confusions: Array<{ expected: string; got: string; count: number }>;
+  failures: Array<{ kind: string; text: string; expected: string; got: string }>;
+  latency: { p50: number; p99: number; max: number };
+}
+
+const ratio = (ok: number, total: number): Ratio => ({ ok, total, rate: total ? ok / total : 1 });
+const OOS = new Set(['out_of_scope', 'unknown']);
+// A fixed "now" so relative durations ("since monday") are reproducible.
+const NOW = new Date('2026-11-18T12:00:00Z');
+
+export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalReport {
+  let topicOk = 0,
+    topicN = 0,
+    aspectOk = 0,
+    aspectN = 0,
+    intentOk = 0,
+    intentN = 0,
+    oosOk = 0,
+    oosN = 0,
+    oosPredicted = 0,
+    oosPredictedRight = 0,
+    rfOk = 0,
+    rfN = 0,
+    sigOk = 0,
+    sigN = 0,
+    faBad = 0,
+    faN = 0,
+    entOk = 0,
+    entN = 0;
+  const confusions = new Map<string, number>();
+  const failures: EvalReport['failures'] = [];
+  const times: number[] = [];
+
+  for (const item of items) {
+    const context: NluContext = { topic: item.context?.topic, signals: [] };
+    const t0 = performance.now();
+    const u = understand(item.text, context, model, { now: NOW });
+    times.push(performance.now() - t0);
+    const e = item.expect;
+    const predictedOos = OOS.has(u.intent);
+    const expectsOos = e.intent !== undefined && OOS.has(e.intent);
+    const isClassificationItem = e.topics !== undefined || e.intent !== undefined;
+    if (isClassificationItem) {
+      if (predictedOos) {
+        oosPredicted++;
+        if (expectsOos) oosPredictedRight++;
+      }
+    }
+    if (e.topics) {
+      topicN++;
+      const got = u.intent === 'question' ? (u.topics[0]?.id ?? '-') : u.intent;
+      if (e.topics.includes(got)) topicOk++;
+      else {
+        const key = `${e.topics[0]} -> ${got}`;
+        confusions.set(key, (confusions.get(key) ?? 0) + 1);
+        failures.push({ kind: 'topic', text: item.text, expected: e.topics.join('|'), got });
+      }
+      if (e.aspect) {
+        aspectN++;
+        if (u.aspect === e.aspect || (e.aspect === 'more' && u.intent === 'tell_me_more')) aspectOk++;
+        else failures.push({ kind: 'aspect', text: item.text, expected: e.aspect, got: u.aspect ?? '-' });
+      }
+    }
+    if (e.intent !== undefined) {
+      if (expectsOos) {
+        oosN++;
+        if (predictedOos) oosOk++;
+        else failures.push({ kind: 'oos', text: item.text, expected: e.intent, got: u.intent === 'question' ? `topic ${u.topics[0]?.id}` : u.intent });
+      } else {
+        intentN++;
+        if (u.intent === e.intent) intentOk++;
+        else {
+          const key = `${e.intent} -> ${u.intent === 'question' ? `topic ${u.topics[0]?.id}` : u.intent}`;
+          confusions.set(key, (confusions.get(key) ?? 0) + 1);
+          failures.push({ kind: 'intent', text: item.text, expected: e.intent, got: u.intent });
+        }
+      }
+    }
+    if (e.redFlag === true) {
+      rfN++;
+      if (u.redFlags.length > 0) rfOk++;
+      else failures.push({ kind: 'red flag missed', text: item.text, expected: (e.signals ?? []).join(','), got: u.signals.join(',') || '-' });
+      for (const s of e.signals ?? []) {
+        sigN++;
+        if (u.signals.includes(s)) sigOk++;
+        else failures.push({ kind: 'signal missed', text: item.text, expected: s, got: u.signals.join(',') || '-' });
+      }
+    } else if (e.redFlag === false) {
+      faN++;
+      if (u.redFlags.length > 0) {
+        faBad++;
+        failures.push({ kind: 'false alarm', text: item.text, expected: 'none', got: u.redFlags.map((r) => r.ruleId).join(',') });
+      }
+    }
+    if (e.entities) {
+      for (const [field, want] of Object.entries(e.entities)) {
+        entN++;
+        const ent = u.entities as Record<string, unknown>;
+        let ok: boolean;
+        if (field === 'painScoreAtLeast') ok = typeof ent.painScore === 'number' && ent.painScore >= (want as number);
+        else if (field === 'hasDuration') ok = typeof ent.durationDays === 'number';
+        else if (field === 'locations') ok = (want as string[]).every((l) => ((ent.locations as string[]) ?? []).includes(l));
+        else ok = ent[field] === want;
+        if (ok) entOk++;
+        else failures.push({ kind: `entity ${field}`, text: item.text, expected: JSON.stringify(want), got: JSON.stringify(ent[field === 'painScoreAtLeast' ? 'painScore' : field === 'hasDuration' ? 'durationDays' : field]) });
+      }
+    }
+  }
+
+  // Latency over more runs, for a stable p99.
+  for (let round = 0; round < 4; round++) {
+    for (const item of items) {
+      const t0 = performance.now();
+      understand(item.text, { topic: item.context?.topic, signals: [] }, model, { now: NOW });
+      times.push(performance.now() - t0);
+    }
+  }
+  times.sort((a, b) => a - b);
+  const pct = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+
+  return {
+    topic: ratio(topicOk, topicN),
+    aspect: ratio(aspectOk, aspectN),
+    intent: ratio(intentOk, intentN),
+    oosRecall: ratio(oosOk, oosN),
+    oosPrecision: ratio(oosPredictedRight, oosPredicted),
+    redFlagRecall: ratio(rfOk, rfN),
+    signalRecall: ratio(sigOk, sigN),
+    falseAlarm: ratio(faBad, faN),
+    entities: ratio(entOk, entN),
+    confusions: [...confusions]
+      .map(([k, count]) => {
+        const [expected = '', got = ''] = k.split(' -> ');
+        return { expected, got, count };
+      })
+      .sort((a, b) => b.count - a.count),
+    failures,
+    latency: { p50: pct(0.5), p99: pct(0.99), max: times[times.length - 1] ?? 0 },
+  };
+}
