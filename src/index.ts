@@ -4,6 +4,7 @@
  * only when the file is executed.
  */
 import { pathToFileURL } from 'node:url';
+import type { CloudAdapter } from 'botbuilder';
 import type { Server } from 'restify';
 import { createApp, type Readiness } from './app.js';
 import { createAdapter } from './bot/adapter.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
   store?: ConversationStore;
   clock?: () => number;
   brain?: Brain;
+  /** Extra routes on the same server (the web chat page, the local Direct Line channel). */
+  mount?: (server: Server, parts: { adapter: CloudAdapter; bot: ClinicBot; knowledge: Knowledge; log: Logger }) => void;
 }
 
 export async function buildService(config: Config, options: BuildOptions = {}): Promise<Service> {
@@ -73,7 +76,14 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       return { ready: false, checks: { knowledge: 'ok', nlu: 'ok', storage: 'failing' } };
     }
   };
-  const server = createApp({ adapter, bot, log, maxBodyBytes: config.maxBodyBytes, readiness });
+  const server = createApp({
+    adapter,
+    bot,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+    readiness,
+    mount: options.mount && ((s) => options.mount?.(s, { adapter, bot, knowledge, log })),
+  });
 
   if (config.authDisabled) {
     log.warn('MicrosoftAppId is not set: the bot accepts requests WITHOUT authentication (local use only)');
