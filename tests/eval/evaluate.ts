@@ -94,7 +94,9 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
     }
     if (e.topics) {
       topicN++;
-      const got = u.intent === 'question' ? (u.topics[0]?.id ?? '-') : u.intent;
+      // "Tell me more" answers the topic it carries, as a question does.
+      const answers = u.intent === 'question' || (u.intent === 'tell_me_more' && u.topics.length > 0);
+      const got = answers ? (u.topics[0]?.id ?? '-') : u.intent;
       if (e.topics.includes(got)) topicOk++;
       else {
         const key = `${e.topics[0]} -> ${got}`;
@@ -103,7 +105,7 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
       }
       if (e.aspect) {
         aspectN++;
-        if (u.aspect === e.aspect || (e.aspect === 'more' && u.intent === 'tell_me_more')) aspectOk++;
+        if (u.aspect === e.aspect) aspectOk++;
         else failures.push({ kind: 'aspect', text: item.text, expected: e.aspect, got: u.aspect ?? '-' });
       }
     }
@@ -111,7 +113,13 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
       if (expectsOos) {
         oosN++;
         if (predictedOos) oosOk++;
-        else failures.push({ kind: 'oos', text: item.text, expected: e.intent, got: u.intent === 'question' ? `topic ${u.topics[0]?.id}` : u.intent });
+        else
+          failures.push({
+            kind: 'oos',
+            text: item.text,
+            expected: e.intent,
+            got: u.intent === 'question' ? `topic ${u.topics[0]?.id}` : u.intent,
+          });
       } else {
         intentN++;
         if (u.intent === e.intent) intentOk++;
@@ -125,17 +133,34 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
     if (e.redFlag === true) {
       rfN++;
       if (u.redFlags.length > 0) rfOk++;
-      else failures.push({ kind: 'red flag missed', text: item.text, expected: (e.signals ?? []).join(','), got: u.signals.join(',') || '-' });
+      else
+        failures.push({
+          kind: 'red flag missed',
+          text: item.text,
+          expected: (e.signals ?? []).join(','),
+          got: u.signals.join(',') || '-',
+        });
       for (const s of e.signals ?? []) {
         sigN++;
         if (u.signals.includes(s)) sigOk++;
-        else failures.push({ kind: 'signal missed', text: item.text, expected: s, got: u.signals.join(',') || '-' });
+        else
+          failures.push({
+            kind: 'signal missed',
+            text: item.text,
+            expected: s,
+            got: u.signals.join(',') || '-',
+          });
       }
     } else if (e.redFlag === false) {
       faN++;
       if (u.redFlags.length > 0) {
         faBad++;
-        failures.push({ kind: 'false alarm', text: item.text, expected: 'none', got: u.redFlags.map((r) => r.ruleId).join(',') });
+        failures.push({
+          kind: 'false alarm',
+          text: item.text,
+          expected: 'none',
+          got: u.redFlags.map((r) => r.ruleId).join(','),
+        });
       }
     }
     if (e.entities) {
@@ -143,12 +168,24 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
         entN++;
         const ent = u.entities as Record<string, unknown>;
         let ok: boolean;
-        if (field === 'painScoreAtLeast') ok = typeof ent.painScore === 'number' && ent.painScore >= (want as number);
+        if (field === 'painScoreAtLeast')
+          ok = typeof ent.painScore === 'number' && ent.painScore >= (want as number);
         else if (field === 'hasDuration') ok = typeof ent.durationDays === 'number';
-        else if (field === 'locations') ok = (want as string[]).every((l) => ((ent.locations as string[]) ?? []).includes(l));
+        else if (field === 'locations')
+          ok = (want as string[]).every((l) => ((ent.locations as string[]) ?? []).includes(l));
         else ok = ent[field] === want;
         if (ok) entOk++;
-        else failures.push({ kind: `entity ${field}`, text: item.text, expected: JSON.stringify(want), got: JSON.stringify(ent[field === 'painScoreAtLeast' ? 'painScore' : field === 'hasDuration' ? 'durationDays' : field]) });
+        else
+          failures.push({
+            kind: `entity ${field}`,
+            text: item.text,
+            expected: JSON.stringify(want),
+            got: JSON.stringify(
+              ent[
+                field === 'painScoreAtLeast' ? 'painScore' : field === 'hasDuration' ? 'durationDays' : field
+              ],
+            ),
+          });
       }
     }
   }

@@ -1,0 +1,305 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileRedFlags, loadRedFlagTable, type RedFlagTable } from '../../src/nlu/red-flags.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const loaded = loadRedFlagTable(path.join(root, 'knowledge/red-flags.yaml'));
+if (!loaded.table)
+  throw new Error(`knowledge/red-flags.yaml cannot be used: ${JSON.stringify(loaded.problems)}`);
+const table = loaded.table;
+const detector = compileRedFlags(table);
+const signalsOf = (text: string): string[] => detector.detect(text).signals;
+
+describe('knowledge/red-flags.yaml', () => {
+  it('when loaded, then it has no problems', () => {
+    expect(loaded.problems).toEqual([]);
+  });
+
+  describe.each(table.rules.map((r) => [r.id, r] as const))('rule %s', (_id, rule) => {
+    it.each(rule.fires)(`when the patient says "%s", then ${rule.signal} is set`, (text) => {
+      expect(signalsOf(text)).toContain(rule.signal);
+      expect(detector.detect(text).matches.some((m) => m.signal === rule.signal)).toBe(true);
+    });
+    it.each(rule.does_not_fire)(`when the patient says "%s", then ${rule.signal} is not set`, (text) => {
+      expect(signalsOf(text)).not.toContain(rule.signal);
+    });
+  });
+
+  it.each([
+    ['no numbness down there', 'ce.saddle_numbness'],
+    ['I can pee fine', 'ce.bladder'],
+    ['never had cancer', 'history.cancer'],
+    ['I fell asleep on the sofa', 'trauma.major'],
+    ['I fell asleep on the sofa', 'aaa'],
+    ['hay fever', 'systemic.fever'],
+    ['my mum had cancer', 'history.cancer'],
+    ['bladder and bowels are fine', 'ce.bladder'],
+    ['bladder and bowels are fine', 'ce.bowel'],
+    ['my cancer screening was clear', 'history.cancer'],
+    ["I'm not numb anywhere", 'ce.saddle_numbness'],
+  ])('when the patient says "%s", then %s is not set', (text, signal) => {
+    expect(signalsOf(text)).not.toContain(signal);
+  });
+
+  it.each([
+    ["I can't feel the toilet paper when I wipe", 'ce.saddle_numbness'],
+    ['I wet myself and my back is agony', 'ce.bladder'],
+    ['my foot keeps slapping the floor', 'neuro.foot_drop'],
+    ["not sure if it's numb, but I can't feel the paper when I wipe", 'ce.saddle_numbness'],
+    ["I don't have any numbness, but I wet myself yesterday", 'ce.bladder'],
+    ["My dad had cancer and I've had chemo", 'history.cancer'],
+    ['no fever and numbness down there', 'ce.saddle_numbness'],
+    ['numbess down there', 'ce.saddle_numbness'],
+    ['i wet myslef last night', 'ce.bladder'],
+    ['my bum is numbbbb', 'ce.saddle_numbness'],
+    ['i think ive lost controll of my bladder', 'ce.bladder'],
+  ])('when the patient says "%s", then %s is set', (text, signal) => {
+    expect(signalsOf(text)).toContain(signal);
+  });
+
+  it.each([
+    ['cant pee', 'ce.bladder'],
+    ['pissed myself', 'ce.bladder'],
+    ['lost control of my bowels', 'ce.bowel'],
+    ['pooed myself', 'ce.bowel'],
+    ['numb down there', 'ce.saddle_numbness'],
+    ['cant get it up since the pain started', 'ce.sexual'],
+    ['both legs', 'ce.bilateral_sciatica'],
+    ['toes catch', 'neuro.foot_drop'],
+    ['keep tripping', 'neuro.foot_drop'],
+    ['car crash', 'trauma.major'],
+    ['fell off a ladder', 'trauma.major'],
+    ['chest pain', 'chest_pain'],
+    ['passed out', 'aaa'],
+    ['pulsing in my tummy', 'aaa'],
+    ['had breast cancer', 'history.cancer'],
+    ['chemo', 'history.cancer'],
+    ['chemo', 'infection.risk'],
+    ['hot and shivery', 'systemic.fever'],
+    ['inject drugs', 'infection.risk'],
+    ['on steroids', 'infection.risk'],
+    ['lost weight without trying', 'weight_loss'],
+    ['lump on my spine', 'back.lump'],
+    ['pain wakes me at night', 'pain.night'],
+    ['worse when I cough or sneeze', 'pain.cough'],
+    ['between my shoulder blades', 'pain.thoracic'],
+    ['osteoporosis', 'fracture.risk'],
+    ["can't cope", 'pain.unbearable'],
+    ['unbearable', 'pain.unbearable'],
+  ])('when the patient says only "%s", then %s is set', (text, signal) => {
+    expect(signalsOf(text)).toContain(signal);
+  });
+
+  it('when nothing worrying is said, then no signal is set', () => {
+    for (const text of [
+      'what is sciatica',
+      'my bum hurts when I sit for a long time',
+      'pain in my left buttock going down my leg',
+      'how do I book an appointment',
+      'I hurt my back lifting a box',
+      'no, none of those',
+      '',
+      '👍',
+    ]) {
+      expect(detector.detect(text)).toEqual({ signals: [], matches: [] });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The engine, on a small table written here, so each behaviour is tested on its own.
+
+function miniTable(): RedFlagTable {
+  const rule = (id: string, signal: string, patterns: string[], extra: object = {}) => ({
+    id,
+    signal,
+    patterns,
+    fires: ['-'],
+    does_not_fire: ['-'],
+    ...extra,
+  });
+  return {
+    format: 1,
+    settings: { negation_window: 4, after_window: 3, gap_words: 3, typo_min_length: 5, min_examples: 1 },
+    language: {
+      negation_before: ['no', 'not', 'never', 'dont'],
+      negation_after: ['is fine'],
+      not_negation: ['not sure'],
+      clause_breaks: ['but'],
+      list_joiners: ['and'],
+      someone_else: ['my {relative}'],
+      self: ['i', 'my'],
+      known_words: ['fewer'],
+    },
+    vocab: { relative: ['mum', 'dad'], numb: ['numb', 'numbness', 'no feeling'] },
+    rules: [
+      rule('numb-seat', 'ce.saddle_numbness', ['{numb} down there']),
+      rule('fever', 'systemic.fever', ['fever'], { not_when_part_of: ['hay fever'] }),
+      rule('cough', 'pain.cough', ['cough ... hurts']),
+      rule('kid', 'child', ['my son has'], { someone_else: 'counts' }),
+    ],
+  };
+}
+
+describe('compileRedFlags', () => {
+  const mini = compileRedFlags(miniTable());
+  const fires = (text: string, signal: string): boolean => mini.detect(text).signals.includes(signal);
+
+  it('when the wording is found, then the signal is set with the span of the words', () => {
+    const text = 'Well, I have NUMBNESS down there.';
+    const { signals, matches } = mini.detect(text);
+    expect(signals).toEqual(['ce.saddle_numbness']);
+    expect(matches).toHaveLength(1);
+    const [match] = matches;
+    expect(match?.ruleId).toBe('numb-seat');
+    expect(text.slice(...(match?.span ?? [0, 0])).toLowerCase()).toBe('numbness down there');
+  });
+
+  it('when a negation word comes shortly before, then the signal is not set', () => {
+    expect(fires('no numbness down there', 'ce.saddle_numbness')).toBe(false);
+    expect(fires("I don't have numbness down there", 'ce.saddle_numbness')).toBe(false);
+  });
+
+  it('when the negation is further back than the window, then it does not count', () => {
+    expect(fires('no I really truly have numbness down there', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when a clause break or a list joiner stands between, then the negation does not reach', () => {
+    expect(fires('no fever but numbness down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('no fever, numbness down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('no fever and numbness down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('no fever and numbness down there', 'systemic.fever')).toBe(false);
+  });
+
+  it('when a "that is fine" phrase follows, then the signal is not set', () => {
+    expect(fires('numbness down there is fine', 'ce.saddle_numbness')).toBe(false);
+    expect(fires('numbness down there and the rest is fine', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when the words only look like negation, then they do not negate', () => {
+    expect(fires('not sure numbness down there', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when the wording is itself negative, then a negation before it does not cancel it', () => {
+    expect(fires('no feeling down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires("I don't have no feeling down there", 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when a negation sits inside a gap, then it negates', () => {
+    expect(fires('cough really hurts', 'pain.cough')).toBe(true);
+    expect(fires('cough dont hurts', 'pain.cough')).toBe(false);
+  });
+
+  it('when a gap would run across a clause break, then there is no match', () => {
+    expect(fires('cough but hurts', 'pain.cough')).toBe(false);
+  });
+
+  it('when the sentence is about someone else, then the signal is not set unless the rule says so', () => {
+    expect(fires('my mum has numbness down there', 'ce.saddle_numbness')).toBe(false);
+    expect(fires('my mum says my numbness down there is new', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('my mum has a fever but I have numbness down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('my son has a sore back', 'child')).toBe(true);
+  });
+
+  it('when the words are part of a look-alike phrase, then the signal is not set', () => {
+    expect(fires('hay fever', 'systemic.fever')).toBe(false);
+    expect(fires('a fever', 'systemic.fever')).toBe(true);
+  });
+
+  it('when a long word has one typo, then it is corrected; short and real words are not', () => {
+    expect(fires('numbnes down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('numbenss down there', 'ce.saddle_numbness')).toBe(true);
+    expect(fires('nmb down there', 'ce.saddle_numbness')).toBe(false);
+    expect(fires('numbneszz down there', 'ce.saddle_numbness')).toBe(false);
+    expect(fires('fewer', 'systemic.fever')).toBe(false);
+    expect(fires('never', 'systemic.fever')).toBe(false);
+    expect(fires('numbbbb down there', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when several signals are found, then they are listed in order of appearance', () => {
+    expect(mini.detect('a fever and numbness down there, my son has it').signals).toEqual([
+      'systemic.fever',
+      'ce.saddle_numbness',
+      'child',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+describe('loadRedFlagTable', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'red-flags-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const header = `format: 1
+settings: { negation_window: 4, after_window: 3, gap_words: 3, typo_min_length: 5, min_examples: 2 }
+language:
+  { negation_before: [no], negation_after: [fine], not_negation: [not sure], clause_breaks: [but],
+    list_joiners: [and], someone_else: [she], self: [i], known_words: [] }
+vocab: { numb: [numb] }
+`;
+
+  it('when the table is valid, then there are no problems', () => {
+    const file = write(
+      'ok.yaml',
+      `${header}rules:
+  - { id: a, signal: ce.bladder, patterns: ["{numb} x"], fires: [numb x, numb x!], does_not_fire: [x, y] }
+`,
+    );
+    const { table: t, problems } = loadRedFlagTable(file);
+    expect(problems).toEqual([]);
+    expect(t?.rules.map((r) => r.id)).toEqual(['a']);
+  });
+
+  it('when rules are wrong, then each problem names the rule', () => {
+    const file = write(
+      'bad.yaml',
+      `${header}rules:
+  - { id: dup, signal: ce.bladder, patterns: [x], fires: [x, x], does_not_fire: [y, y] }
+  - { id: dup, signal: ce.bladder, patterns: [x], fires: [x, x], does_not_fire: [y, y] }
+  - { id: unknown-signal, signal: made.up, patterns: [x], fires: [x, x], does_not_fire: [y, y] }
+  - { id: few-examples, signal: ce.bowel, patterns: [x], fires: [x], does_not_fire: [y, y] }
+  - { id: unknown-vocab, signal: ce.bowel, patterns: ["{nothing} x"], fires: [x, x], does_not_fire: [y, y] }
+  - { id: bad-syntax, signal: ce.bowel, patterns: ["(a|b x"], fires: [x, x], does_not_fire: [y, y] }
+  - { id: matches-nothing, signal: ce.bowel, patterns: ["[a]"], fires: [x, x], does_not_fire: [y, y] }
+`,
+    );
+    const { table: t, problems } = loadRedFlagTable(file);
+    expect(t).toBeDefined();
+    expect(problems.map((p) => p.entry).sort()).toEqual(
+      ['bad-syntax', 'dup', 'few-examples', 'matches-nothing', 'unknown-signal', 'unknown-vocab'].sort(),
+    );
+    for (const p of problems) {
+      expect(p.file).toBe('bad.yaml');
+      expect(p.message.length).toBeGreaterThan(0);
+      expect(p.fix.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('when a required field is missing, then the table is not usable and the rule is named', () => {
+    const file = write(
+      'schema.yaml',
+      `${header}rules:\n  - { id: no-signal, patterns: [x], fires: [], does_not_fire: [] }\n`,
+    );
+    const { table: t, problems } = loadRedFlagTable(file);
+    expect(t).toBeUndefined();
+    expect(problems.some((p) => p.entry === 'no-signal')).toBe(true);
+  });
+
+  it('when the file is not YAML or is missing, then there is one problem and no table', () => {
+    const broken = loadRedFlagTable(write('broken.yaml', 'rules: [a, b\n'));
+    expect(broken.table).toBeUndefined();
+    expect(broken.problems).toHaveLength(1);
+    const missing = loadRedFlagTable(path.join(dir, 'missing.yaml'));
+    expect(missing.table).toBeUndefined();
+    expect(missing.problems).toHaveLength(1);
+  });
+});
