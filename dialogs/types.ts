@@ -37,14 +37,7 @@ export type Intent =
 
 /** What a follow-up asks about the current topic ("how is it treated?" -> treatment). */
 export type Aspect =
-  | 'more'
-  | 'symptoms'
-  | 'causes'
-  | 'diagnosis'
-  | 'treatment'
-  | 'outlook'
-  | 'serious'
-  | 'prevention';
+  'more' | 'symptoms' | 'causes' | 'diagnosis' | 'treatment' | 'outlook' | 'serious' | 'prevention';
 
 export interface TopicMatch {
   /** Knowledge entry id, e.g. "herniated-disc". */

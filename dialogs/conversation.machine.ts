@@ -1,0 +1,477 @@
+/**
+ * The conversation: one XState v5 machine that drives every chat, fed by the understanding
+ * layer's verdict. It answers from the knowledge base, keeps the topic for follow-ups, runs the
+ * symptom check (red-flag screen first, then details, then a disposition), escalates red flags
+ * at any moment, books and hands off.
+ *
+ * How a turn works: the host's event (user.joined / user.message) is handled at the root, which
+ * notes the time and signals and raises one or more `turn.*` events: the welcome, a welcome back,
+ * then a red flag, a command (restart, help, stop, handoff, forget me, booking, symptom check) or
+ * the message itself. Red flags and commands are raised as their own events so they win in every
+ * state; each state handles `turn.message` its own way. Everything the bot says is a `say` action
+ * whose params are a Reply (a message key); `report` actions carry the turn's outcome. The pure
+ * transition() returns them as data; dialogs/step.ts collects them. No I/O, no timers, no wording.
+ */
+import { enqueueActions, setup } from 'xstate';
+import type { TriageTable } from './triage-rules.js';
+import {
+  DEFAULT_IDLE_MINUTES,
+  DEFAULT_THRESHOLDS,
+  MISSES,
+  answerPlan,
+  answerTarget,
+  askPlan,
+  bookingPlan,
+  confidentTarget,
+  consentPlan,
+  didYouMeanPlan,
+  dispositionPlan,
+  escalatesNow,
+  escalationPlan,
+  followUpTarget,
+  forgetPatch,
+  handoffPlan,
+  idleCategory,
+  initialContext,
+  menuChoices,
+  missPlan,
+  noteTurn,
+  outOfScopePlan,
+  restartPatch,
+  routeJoined,
+  routeMessage,
+  simplePlan,
+  tellMorePlan,
+  triageStartPatch,
+  welcomePlan,
+  type AskMode,
+  type DialogContext,
+  type IdleCategory,
+  type Plan,
+  type Settings,
+  type Thresholds,
+  type TurnEvent,
+} from './dialog-logic.js';
+import { K } from './message-keys.js';
+import {
+  FIRST_QUESTION,
+  QUESTIONS,
+  UNCLEAR,
+  interpretAnswer,
+  nextQuestion,
+  questionById,
+  questionPosition,
+  type QuestionId,
+} from './questions.js';
+import type { Aspect, Reply, TurnOutcome, Understanding } from './types.js';
+
+export { DIALOG_MESSAGE_KEYS } from './message-keys.js';
+export type { DialogContext } from './dialog-logic.js';
+
+export const DIALOG_MACHINE_ID = 'dialog';
+/** Bump when states or context change shape: stored conversations then restart politely. */
+export const DIALOG_MACHINE_VERSION = 1;
+
+export interface DialogDeps {
+  triage: TriageTable;
+  /** Per knowledge entry: which follow-up sections it has and its related entries (plain data from knowledge/). */
+  catalogue: Record<string, { sections: Aspect[]; related: string[] }>;
+  /** General entry per aspect when the current topic lacks that section. */
+  aspectFallback: Partial<Record<Aspect, string>>;
+  thresholds?: Partial<Thresholds>;
+  idleMinutes?: number;
+}
+
+/** What the host sends: the user joined, or wrote (the NLU's verdict; time comes on the event). */
+export type DialogEvent =
+  { type: 'user.joined'; now: number } | { type: 'user.message'; nlu: Understanding; now: number };
+
+export type MachineEvent = DialogEvent | TurnEvent;
+
+/** The subset of xstate's `enqueue` a plan needs. */
+interface Enqueue {
+  (action: { type: 'say'; params: Reply } | { type: 'report'; params: Partial<TurnOutcome> }): void;
+  assign(patch: Partial<DialogContext>): void;
+  raise(event: MachineEvent): void;
+}
+
+/** Say a plan's replies, report its outcome, apply its context patch and remember what it offered. */
+function emit(enqueue: Enqueue, plan: Plan): void {
+  for (const reply of plan.replies) enqueue({ type: 'say', params: reply });
+  if (plan.outcome) enqueue({ type: 'report', params: plan.outcome });
+  const offered = [...plan.replies].reverse().find((r) => r.choices?.length)?.choices ?? [];
+  enqueue.assign({ ...plan.patch, offered, offer: plan.offer });
+}
+
+/** enqueueActions with its type parameters fixed, so setup() can infer every action's params. */
+function act<P extends Record<string, unknown> | undefined = undefined>(
+  collect: (args: { context: DialogContext; event: MachineEvent; enqueue: Enqueue }, params: P) => void,
+) {
+  return enqueueActions<DialogContext, MachineEvent, P, MachineEvent, never, never, never, never, never>(
+    ({ context, event, enqueue: q }, params) =>
+      collect({ context, event, enqueue: q as unknown as Enqueue }, params),
+  );
+}
+
+/** A named action that says a plan built from the context and the event. */
+function say(build: (context: DialogContext, event: MachineEvent) => Plan) {
+  return act(({ context, event, enqueue }) => emit(enqueue, build(context, event)));
+}
+
+const nluOf = (event: MachineEvent): Understanding | undefined =>
+  event.type === 'turn.message' ? event.nlu : undefined;
+const NO_PLAN: Plan = { replies: [] };
+
+type QuestionParams = { q: QuestionId };
+type AskParams = { q: QuestionId; mode: AskMode };
+
+export function resolveSettings(deps: DialogDeps): Settings {
+  return {
+    triage: deps.triage,
+    catalogue: deps.catalogue,
+    aspectFallback: deps.aspectFallback,
+    thresholds: {
+      ...DEFAULT_THRESHOLDS,
+      ...Object.fromEntries(Object.entries(deps.thresholds ?? {}).filter(([, v]) => typeof v === 'number')),
+    },
+    idleMs: (deps.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000,
+  };
+}
+
+export function createConversationMachine(deps: DialogDeps) {
+  const s = resolveSettings(deps);
+  const answerContext = (context: DialogContext) => ({
+    answers: context.answers,
+    minConfidence: s.thresholds.suggest,
+  });
+  const interpret = (context: DialogContext, event: MachineEvent, q: QuestionId) => {
+    const nlu = nluOf(event);
+    return nlu ? interpretAnswer(questionById(q)!, nlu, answerContext(context)) : undefined;
+  };
+  const category = (context: DialogContext, event: MachineEvent): IdleCategory | undefined => {
+    const nlu = nluOf(event);
+    return nlu ? idleCategory(context, nlu, s) : undefined;
+  };
+  const is =
+    (wanted: IdleCategory) =>
+    ({ context, event }: { context: DialogContext; event: MachineEvent }) =>
+      category(context, event) === wanted;
+
+  const setupped = setup({
+    types: {
+      context: {} as DialogContext,
+      events: {} as MachineEvent,
+    },
+    actions: {
+      /** Say one reply (collected by step(); the host renders it). */
+      say: (_: unknown, _params: Reply) => undefined,
+      /** Record part of the turn's outcome (collected by step()). */
+      report: (_: unknown, _params: Partial<TurnOutcome>) => undefined,
+
+      noteTurn: act(({ context, event, enqueue }) => {
+        if (event.type !== 'user.joined' && event.type !== 'user.message') return;
+        const signals = event.type === 'user.message' ? event.nlu.signals : [];
+        enqueue.assign(noteTurn(context, event.now, signals, s));
+      }),
+      routeMessage: act(({ context, event, enqueue }) => {
+        if (event.type !== 'user.message') return;
+        for (const e of routeMessage(context, event.nlu, s)) enqueue.raise(e);
+      }),
+      routeJoined: act(({ context, enqueue }) => {
+        for (const e of routeJoined(context)) enqueue.raise(e);
+      }),
+      /** Chatting in a state that has ended: pick the conversation up again. */
+      reraise: act(({ event, enqueue }) => {
+        if (event.type === 'turn.message') enqueue.raise(event);
+      }),
+
+      welcome: say((context, event) =>
+        welcomePlan(context, event.type === 'turn.welcome' ? event.menu : true),
+      ),
+      sayWelcomeBack: say(() => simplePlan(K.welcomeBack)),
+      showMenu: say((context) => simplePlan(K.menu, menuChoices(context))),
+      escalate: say((context, event) =>
+        event.type === 'turn.redFlag' ? escalationPlan(context, event.level, event.ruleIds, s) : NO_PLAN,
+      ),
+      restart: say((context) => ({
+        replies: [{ key: K.restarted, choices: menuChoices(context) }],
+        patch: restartPatch(context),
+      })),
+      help: say((context) => simplePlan(K.help, menuChoices(context), { misses: 0 })),
+      helpInTriage: say(() => simplePlan(K.help)),
+      stop: say(() => simplePlan(K.stopped)),
+      goodbye: say(() => simplePlan(K.goodbye)),
+      handoff: say((context, event) =>
+        handoffPlan(context, event.type === 'turn.handoff' ? event.reason : 'requested'),
+      ),
+      forget: say(() => ({
+        replies: [{ key: K.forgotten }],
+        outcome: { forget: true },
+        patch: forgetPatch(),
+      })),
+      book: say((context) => bookingPlan(context)),
+      cancelBooking: say(() => simplePlan(K.bookingCancel)),
+      remindEmergency: say(() =>
+        simplePlan(K.triageAfterEmergency, [{ payload: 'intent:handoff', labelKey: K.choiceFrontDesk }]),
+      ),
+
+      // Idle: answering and small talk
+      acceptOffer: act(({ context, enqueue }) => {
+        const offer = context.offer;
+        if (offer === 'booking') enqueue.raise({ type: 'turn.book' });
+        else if (offer === 'start_triage') enqueue.raise({ type: 'turn.startTriage' });
+        else if (offer?.startsWith('handoff:'))
+          enqueue.raise({ type: 'turn.handoff', reason: offer.slice('handoff:'.length) as never });
+      }),
+      declineOffer: say((context) => simplePlan(K.offerDeclined, menuChoices(context), { misses: 0 })),
+      promptQuestion: say(() => simplePlan(K.askPrompt, [], { misses: 0 })),
+      tellMore: say((context) => tellMorePlan(context, s)),
+      answerFollowUp: say((context, event) => {
+        const nlu = nluOf(event);
+        const target = nlu && followUpTarget(context, nlu, s);
+        return target ? answerPlan(target, s) : NO_PLAN;
+      }),
+      answerTopic: say((_context, event) => {
+        const nlu = nluOf(event);
+        const target = nlu && confidentTarget(nlu, s);
+        return target ? answerPlan(target, s) : NO_PLAN;
+      }),
+      offerDidYouMean: say((_context, event) => {
+        const nlu = nluOf(event);
+        return nlu ? didYouMeanPlan(nlu, s) : NO_PLAN;
+      }),
+      sayOutOfScope: say(() => outOfScopePlan()),
+      greet: say((context) => simplePlan(K.greeting, menuChoices(context), { misses: 0 })),
+      sayThanks: say((context) => simplePlan(K.thanks, menuChoices(context), { misses: 0 })),
+      sayNotUnderstood: say((context, event) =>
+        missPlan(context, category(context, event) ?? 'notUnderstood'),
+      ),
+      offerPerson: say((context) =>
+        missPlan({ ...context, misses: Math.max(1, context.misses) }, 'notUnderstood'),
+      ),
+
+      // Symptom check
+      clearTriage: act(({ enqueue }) => enqueue.assign(triageStartPatch())),
+      askConsent: act(({ context, enqueue }, { retry }: { retry: boolean }) =>
+        emit(enqueue, consentPlan(context, retry)),
+      ),
+      askQuestion: act(({ context, enqueue }, { q, mode }: AskParams) =>
+        emit(enqueue, askPlan(context, q, mode)),
+      ),
+      answerMidTriage: say((context, event) => {
+        const nlu = nluOf(event);
+        const target = nlu && answerTarget(context, nlu, s);
+        return target ? answerPlan(target, s, false) : NO_PLAN;
+      }),
+      recordAnswer: act(({ context, event, enqueue }, { q }: QuestionParams) => {
+        const answer = interpret(context, event, q);
+        if (!answer) return;
+        const signals = [...new Set([...context.signals, ...answer.signals])];
+        enqueue.assign({ answers: { ...context.answers, [q]: answer.code }, signals });
+      }),
+      recordUnclear: act(({ context, enqueue }, { q }: QuestionParams) => {
+        enqueue.assign({ answers: { ...context.answers, [q]: UNCLEAR } });
+      }),
+      giveDisposition: say((context) => dispositionPlan(context, s)),
+      sayQuestionLater: say(() => simplePlan(K.triageQuestionLater)),
+      declineTriage: say((context) => simplePlan(K.triageDeclined, menuChoices(context))),
+      stopTriage: say((context) => simplePlan(K.triageStopped, menuChoices(context))),
+    },
+    guards: {
+      isEmergencyAnnounced: ({ context }) => context.announced === 'E',
+      isIdleReturn: ({ context }) => context.resumed,
+      isFirstRetry: ({ context }) => context.retries === 0,
+      // Idle categories (dialog-logic.ts idleCategory)
+      isAcceptingOffer: is('acceptOffer'),
+      isDecliningOffer: is('declineOffer'),
+      isAskPrompt: is('askPrompt'),
+      isTellMeMore: is('tellMore'),
+      isFollowUp: is('followUp'),
+      isConfidentQuestion: is('answer'),
+      isCloseCall: is('didYouMean'),
+      isOutOfScope: is('outOfScope'),
+      isGreeting: is('greeting'),
+      isThanks: is('thanks'),
+      isNoOffer: is('noOffer'),
+      isSecondMiss: ({ context, event }) => {
+        const c = category(context, event);
+        return c !== undefined && MISSES.has(c) && context.misses >= 1;
+      },
+      // Symptom check
+      isAffirm: ({ event }) => {
+        const nlu = nluOf(event);
+        return !!nlu && nlu.intent === 'affirm' && nlu.confidence >= s.thresholds.suggest;
+      },
+      isDeny: ({ event }) => {
+        const nlu = nluOf(event);
+        return !!nlu && nlu.intent === 'deny' && nlu.confidence >= s.thresholds.suggest;
+      },
+      /** A knowledge question asked instead of answering: answer it, then ask again. */
+      isQuestionNotAnswer: ({ context, event }, params: { q?: QuestionId }) => {
+        const nlu = nluOf(event);
+        if (!nlu || !answerTarget(context, nlu, s)) return false;
+        if (params.q) return interpret(context, event, params.q) === undefined;
+        return nlu.intent !== 'affirm' && nlu.intent !== 'deny';
+      },
+      /** Small talk in the middle of the check: not an answer, but not a failed one either. */
+      isSmallTalk: ({ event }) => {
+        const nlu = nluOf(event);
+        return (
+          !!nlu &&
+          (nlu.intent === 'greeting' || nlu.intent === 'thanks') &&
+          nlu.confidence >= s.thresholds.suggest
+        );
+      },
+      /** A question the bot cannot answer well, asked in the middle of the check (never guessed at). */
+      isOpenQuestion: ({ event }) => {
+        const nlu = nluOf(event);
+        const asks =
+          nlu?.intent === 'question' || nlu?.intent === 'tell_me_more' || nlu?.intent === 'out_of_scope';
+        return !!nlu && asks && nlu.confidence >= s.thresholds.suggest;
+      },
+      isAnswer: ({ context, event }, { q }: QuestionParams) => interpret(context, event, q) !== undefined,
+      isEscalatingAnswer: ({ context, event }, { q }: QuestionParams) => {
+        const answer = interpret(context, event, q);
+        return !!answer && escalatesNow(context, answer.signals, s, questionPosition(q));
+      },
+    },
+  });
+
+  const ask = (q: QuestionId, mode: AskMode) => ({ type: 'askQuestion' as const, params: { q, mode } });
+  const record = (q: QuestionId) => ({ type: 'recordAnswer' as const, params: { q } });
+  const unclear = (q: QuestionId) => ({ type: 'recordUnclear' as const, params: { q } });
+
+  const questionState = (q: QuestionId) => {
+    const next = nextQuestion(q);
+    const onward = next ?? '#dialog.idle';
+    const finish = next ? [] : (['giveDisposition'] as const);
+    return {
+      entry: [ask(q, 'first')],
+      on: {
+        'turn.message': [
+          {
+            guard: { type: 'isQuestionNotAnswer' as const, params: { q } },
+            actions: ['answerMidTriage' as const, ask(q, 'continue')],
+          },
+          { guard: 'isIdleReturn' as const, actions: [ask(q, 'resume')] },
+          {
+            guard: { type: 'isEscalatingAnswer' as const, params: { q } },
+            target: '#dialog.idle',
+            actions: [record(q), 'giveDisposition' as const],
+          },
+          {
+            guard: { type: 'isAnswer' as const, params: { q } },
+            target: onward,
+            actions: [record(q), ...finish],
+          },
+          { guard: 'isSmallTalk' as const, actions: [ask(q, 'continue')] },
+          { guard: 'isOpenQuestion' as const, actions: ['sayQuestionLater' as const, ask(q, 'continue')] },
+          { guard: 'isFirstRetry' as const, actions: [ask(q, 'retry')] },
+          { target: onward, actions: [unclear(q), ...finish] },
+        ],
+        'turn.help': { actions: ['helpInTriage' as const, ask(q, 'continue')] },
+        'turn.book': { actions: ['book' as const, ask(q, 'continue')] },
+        'turn.cancel': { actions: ['cancelBooking' as const, ask(q, 'continue')] },
+        'turn.rejoined': { actions: [ask(q, 'resume')] },
+      },
+    };
+  };
+
+  const consentAgain = { type: 'askConsent' as const, params: { retry: false } };
+
+  return setupped.createMachine({
+    id: DIALOG_MACHINE_ID,
+    context: initialContext,
+    initial: 'start',
+    on: {
+      'user.joined': { actions: ['noteTurn', 'routeJoined'] },
+      'user.message': { actions: ['noteTurn', 'routeMessage'] },
+      'turn.welcome': { actions: 'welcome' },
+      'turn.idleReturn': { actions: 'sayWelcomeBack' },
+      'turn.rejoined': { actions: 'showMenu' },
+      'turn.redFlag': { target: '#dialog.idle', actions: 'escalate' },
+      'turn.restart': { target: '#dialog.idle', actions: 'restart' },
+      'turn.help': { target: '#dialog.idle', actions: 'help' },
+      'turn.stop': { target: '#dialog.ended', actions: 'stop' },
+      'turn.goodbye': { target: '#dialog.ended', actions: 'goodbye' },
+      'turn.handoff': { target: '#dialog.idle', actions: 'handoff' },
+      'turn.forget': { target: '#dialog.start', actions: 'forget' },
+      'turn.book': { target: '#dialog.idle', actions: 'book' },
+      'turn.cancel': { target: '#dialog.idle', actions: 'cancelBooking' },
+      'turn.startTriage': [
+        { guard: 'isEmergencyAnnounced', target: '#dialog.idle', actions: 'remindEmergency' },
+        { target: '#dialog.triage' },
+      ],
+    },
+    states: {
+      /** Nobody welcomed yet. */
+      start: {
+        on: {
+          'turn.welcome': { target: 'idle', actions: 'welcome' },
+          'turn.message': { target: 'idle', actions: 'reraise' },
+        },
+      },
+      /** The hub: answers questions, offers the symptom check, booking and the front desk. */
+      idle: {
+        on: {
+          'turn.message': [
+            { guard: 'isAcceptingOffer', actions: 'acceptOffer' },
+            { guard: 'isDecliningOffer', actions: 'declineOffer' },
+            { guard: 'isAskPrompt', actions: 'promptQuestion' },
+            { guard: 'isTellMeMore', actions: 'tellMore' },
+            { guard: 'isFollowUp', actions: 'answerFollowUp' },
+            { guard: 'isConfidentQuestion', actions: 'answerTopic' },
+            { guard: 'isCloseCall', actions: 'offerDidYouMean' },
+            { guard: 'isOutOfScope', actions: 'sayOutOfScope' },
+            { guard: 'isGreeting', actions: 'greet' },
+            { guard: 'isThanks', actions: 'sayThanks' },
+            { guard: 'isNoOffer', actions: 'showMenu' },
+            { guard: 'isSecondMiss', actions: 'offerPerson' },
+            { actions: 'sayNotUnderstood' },
+          ],
+        },
+      },
+      /** Stopped or said goodbye; a new message picks the conversation up again. */
+      ended: {
+        on: {
+          'turn.message': { target: 'idle', actions: 'reraise' },
+          'turn.rejoined': { target: 'idle', actions: 'showMenu' },
+        },
+      },
+      /** The symptom check: consent, the red-flag screen, the details; the disposition on the way out. */
+      triage: {
+        initial: 'consent',
+        on: {
+          'turn.startTriage': { target: `.${FIRST_QUESTION}`, reenter: true, actions: 'clearTriage' },
+          'turn.stop': { target: '#dialog.idle', actions: 'stopTriage' },
+        },
+        states: {
+          consent: {
+            entry: ['clearTriage', consentAgain],
+            on: {
+              'turn.message': [
+                {
+                  guard: { type: 'isQuestionNotAnswer', params: {} },
+                  actions: ['answerMidTriage', consentAgain],
+                },
+                { guard: 'isIdleReturn', actions: [consentAgain] },
+                { guard: 'isAffirm', target: FIRST_QUESTION },
+                { guard: 'isDeny', target: '#dialog.idle', actions: 'declineTriage' },
+                { guard: 'isSmallTalk', actions: [consentAgain] },
+                { guard: 'isOpenQuestion', actions: ['sayQuestionLater', consentAgain] },
+                { guard: 'isFirstRetry', actions: [{ type: 'askConsent', params: { retry: true } }] },
+                { target: '#dialog.idle', actions: 'offerPerson' },
+              ],
+              'turn.help': { actions: ['helpInTriage', consentAgain] },
+              'turn.book': { target: '#dialog.idle', actions: 'book' },
+              'turn.rejoined': { actions: [consentAgain] },
+            },
+          },
+          ...Object.fromEntries(QUESTIONS.map((q) => [q.id, questionState(q.id)])),
+        },
+      },
+    },
+  });
+}
+
+export type ConversationMachine = ReturnType<typeof createConversationMachine>;

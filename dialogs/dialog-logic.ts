@@ -1,0 +1,719 @@
+/**
+ * The conversation's decisions as pure functions: how a message is routed, which category an
+ * idle-state message falls in, which knowledge entry answers it, and the replies ("plans") each
+ * step says. The machine (conversation.machine.ts) wires these into states, guards and actions.
+ * No wording: replies are message keys.
+ */
+import { assess, higherLevel, isClinicalSignal, isRedFlagLevel, type TriageTable } from './triage-rules.js';
+import { K } from './message-keys.js';
+import { UNCLEAR, askKey, questionById, questionChoices, retryKey, type QuestionId } from './questions.js';
+import {
+  LEVEL_ORDER,
+  type Aspect,
+  type Choice,
+  type Disposition,
+  type Intent,
+  type Level,
+  type Reply,
+  type TopicMatch,
+  type TurnOutcome,
+  type Understanding,
+} from './types.js';
+
+export type HandoffReason = NonNullable<TurnOutcome['handoff']>['reason'];
+
+/** A yes/no offer the last reply made, so a plain "yes" accepts it. */
+export type Offer = 'booking' | 'start_triage' | `handoff:${HandoffReason}`;
+
+/** The machine's context: codes only, no text (it is persisted every turn). */
+export interface DialogContext {
+  welcomed: boolean;
+  /** Time of the last event (ms), for the idle resume. */
+  lastAt?: number;
+  /** This turn comes after a gap longer than idleMinutes. */
+  resumed: boolean;
+  /** The knowledge entry of the last answer, for follow-ups. */
+  topic?: string;
+  /** Clinical signals heard so far (from messages and triage answers). */
+  signals: string[];
+  /** Triage answers: question id -> answer code. */
+  answers: Record<string, string>;
+  /** How many times the current triage question was asked again. */
+  retries: number;
+  /** Not-understood messages in a row. */
+  misses: number;
+  /** The highest level told to the patient so far (red flag or disposition). */
+  announced?: Level;
+  disposition?: Disposition;
+  offer?: Offer;
+  /** Choices offered with the last reply (for the NLU to match "2" or a label). */
+  offered: Choice[];
+}
+
+export function initialContext(): DialogContext {
+  return { welcomed: false, resumed: false, signals: [], answers: {}, retries: 0, misses: 0, offered: [] };
+}
+
+export interface Thresholds {
+  /** Topic confidence to answer without asking. */
+  answer: number;
+  /** Minimum lead of the top topic over the second to answer without "did you mean". */
+  margin: number;
+  /** Lowest topic confidence worth suggesting. */
+  suggest: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.6, margin: 0.1, suggest: 0.35 };
+export const DEFAULT_IDLE_MINUTES = 30;
+
+/** The dependencies, with defaults filled in. */
+export interface Settings {
+  triage: TriageTable;
+  catalogue: Record<string, { sections: Aspect[]; related: string[] }>;
+  aspectFallback: Partial<Record<Aspect, string>>;
+  thresholds: Thresholds;
+  idleMs: number;
+}
+
+/** Events the machine raises to itself after reading a user.message (or user.joined). */
+export type TurnEvent =
+  | { type: 'turn.welcome'; menu: boolean }
+  | { type: 'turn.idleReturn' }
+  | { type: 'turn.rejoined' }
+  | { type: 'turn.redFlag'; level: Level; ruleIds: string[] }
+  | { type: 'turn.restart' }
+  | { type: 'turn.help' }
+  | { type: 'turn.stop' }
+  | { type: 'turn.goodbye' }
+  | { type: 'turn.handoff'; reason: HandoffReason }
+  | { type: 'turn.forget' }
+  | { type: 'turn.book' }
+  | { type: 'turn.cancel' }
+  | { type: 'turn.startTriage' }
+  | { type: 'turn.message'; nlu: Understanding };
+
+/** What a step says and records. */
+export interface Plan {
+  replies: Reply[];
+  outcome?: Partial<TurnOutcome>;
+  patch?: Partial<DialogContext>;
+  /** The yes/no offer the replies make (cleared when absent). */
+  offer?: Offer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Levels
+
+const rank = (level: Level): number => LEVEL_ORDER.indexOf(level);
+/** Whether `a` is more urgent than `b` (undefined = nothing announced). */
+export const isMoreUrgent = (a: Level, b: Level | undefined): boolean => b === undefined || rank(a) < rank(b);
+/** One step up the ladder: C->S->U->E, E stays E. */
+export const stepUp = (level: Level): Level => LEVEL_ORDER[Math.max(0, rank(level) - 1)]!;
+const maxLevel = (a: Level | undefined, b: Level): Level => (a === undefined ? b : higherLevel(a, b));
+
+// ---------------------------------------------------------------------------------------------
+// Reading a message
+
+const INTENTS: ReadonlySet<string> = new Set<Intent>([
+  'greeting',
+  'thanks',
+  'goodbye',
+  'help',
+  'start_triage',
+  'book_appointment',
+  'cancel_appointment',
+  'handoff',
+  'restart',
+  'stop',
+  'forget_me',
+  'tell_me_more',
+  'affirm',
+  'deny',
+  'unsure',
+  'question',
+  'out_of_scope',
+  'empty',
+  'unknown',
+]);
+
+/** A picked choice decides what the message means: its payload is certain. */
+export function readChoice(nlu: Understanding): Understanding {
+  const choice = nlu.choice;
+  if (!choice) return nlu;
+  const at = choice.indexOf(':');
+  const kind = at < 0 ? choice : choice.slice(0, at);
+  const value = at < 0 ? '' : choice.slice(at + 1);
+  switch (kind) {
+    case 'intent':
+      return INTENTS.has(value) ? { ...nlu, intent: value as Intent, confidence: 1 } : nlu;
+    case 'answer': {
+      const intent: Intent | undefined =
+        value === 'yes' ? 'affirm' : value === 'no' ? 'deny' : value === 'unsure' ? 'unsure' : undefined;
+      return intent ? { ...nlu, intent, confidence: 1 } : nlu;
+    }
+    case 'topic':
+      return value
+        ? {
+            ...nlu,
+            intent: 'question',
+            confidence: 1,
+            topics: [{ id: value, confidence: 1 }],
+            aspect: undefined,
+          }
+        : nlu;
+    case 'open':
+      return value === 'booking' ? { ...nlu, intent: 'book_appointment', confidence: 1 } : nlu;
+    default:
+      return nlu;
+  }
+}
+
+const COMMANDS: Partial<Record<Intent, TurnEvent['type']>> = {
+  restart: 'turn.restart',
+  help: 'turn.help',
+  stop: 'turn.stop',
+  goodbye: 'turn.goodbye',
+  handoff: 'turn.handoff',
+  forget_me: 'turn.forget',
+  book_appointment: 'turn.book',
+  cancel_appointment: 'turn.cancel',
+  start_triage: 'turn.startTriage',
+};
+
+/** Messages that are only an opening: on the first message, the welcome answers them. */
+const OPENINGS: ReadonlySet<Intent> = new Set<Intent>([
+  'greeting',
+  'thanks',
+  'help',
+  'empty',
+  'unknown',
+  'affirm',
+  'deny',
+  'unsure',
+]);
+
+function isBareOpening(nlu: Understanding): boolean {
+  return !nlu.choice && OPENINGS.has(nlu.intent) && nlu.signals.length === 0;
+}
+
+/** A red flag more urgent than anything told so far (E and U only). */
+export function newRedFlag(
+  ctx: DialogContext,
+  nlu: Understanding,
+): Extract<TurnEvent, { type: 'turn.redFlag' }> | undefined {
+  const hits = nlu.redFlags.filter((h) => isRedFlagLevel(h.level));
+  if (hits.length === 0) return undefined;
+  const level = hits.map((h) => h.level).reduce(higherLevel);
+  if (!isMoreUrgent(level, ctx.announced)) return undefined;
+  const ruleIds = [...new Set(hits.filter((h) => h.level === level).map((h) => h.ruleId))];
+  return { type: 'turn.redFlag', level, ruleIds };
+}
+
+function handoffReason(ctx: DialogContext): HandoffReason {
+  return ctx.offer?.startsWith('handoff:')
+    ? (ctx.offer.slice('handoff:'.length) as HandoffReason)
+    : 'requested';
+}
+
+/** The events one message raises, in order: welcome, idle return, then a red flag, a command, or the message. */
+export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings): TurnEvent[] {
+  const nlu = readChoice(raw);
+  const events: TurnEvent[] = [];
+  if (!ctx.welcomed)
+    events.push({ type: 'turn.welcome', menu: isBareOpening(nlu) && nlu.redFlags.length === 0 });
+  const flag = newRedFlag(ctx, nlu);
+  if (flag) return [...events, flag];
+  if (ctx.resumed) events.push({ type: 'turn.idleReturn' });
+  if (!ctx.welcomed && isBareOpening(nlu)) return events;
+  const command = COMMANDS[nlu.intent];
+  if (command && nlu.confidence >= s.thresholds.answer) {
+    events.push(
+      command === 'turn.handoff'
+        ? { type: command, reason: handoffReason(ctx) }
+        : ({ type: command } as TurnEvent),
+    );
+  } else {
+    events.push({ type: 'turn.message', nlu });
+  }
+  return events;
+}
+
+/** The events a user.joined raises: the welcome, or a welcome back. */
+export function routeJoined(ctx: DialogContext): TurnEvent[] {
+  return ctx.welcomed
+    ? [{ type: 'turn.idleReturn' }, { type: 'turn.rejoined' }]
+    : [{ type: 'turn.welcome', menu: true }];
+}
+
+/** The context changes every message brings: time, idle gap, the signals heard. */
+export function noteTurn(
+  ctx: DialogContext,
+  now: number,
+  signals: readonly string[],
+  s: Settings,
+): Partial<DialogContext> {
+  const resumed = ctx.welcomed && ctx.lastAt !== undefined && now - ctx.lastAt > s.idleMs;
+  const heard = signals.filter((x) => isClinicalSignal(x) && !ctx.signals.includes(x));
+  return {
+    lastAt: now,
+    resumed,
+    ...(heard.length > 0 ? { signals: [...ctx.signals, ...new Set(heard)] } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Knowledge answers
+
+/** The knowledge entry (and section) that answers a message, and the topic to keep. */
+export interface AnswerTarget {
+  entry: string;
+  section?: Aspect;
+  topic: string;
+}
+
+function rankedTopics(nlu: Understanding, s: Settings): TopicMatch[] {
+  return nlu.topics
+    .filter((t) => Object.hasOwn(s.catalogue, t.id) && Number.isFinite(t.confidence))
+    .sort((a, b) => b.confidence - a.confidence);
+}
+
+/** The section of `topic` for `aspect`, else the general entry for that aspect. */
+export function resolveAspect(
+  topic: string | undefined,
+  aspect: Aspect,
+  s: Settings,
+): AnswerTarget | undefined {
+  if (topic && s.catalogue[topic]?.sections.includes(aspect)) return { entry: topic, section: aspect, topic };
+  const general = s.aspectFallback[aspect];
+  if (general && Object.hasOwn(s.catalogue, general)) return { entry: general, topic: topic ?? general };
+  return undefined;
+}
+
+const isQuestionLike = (nlu: Understanding) => nlu.intent === 'question' || nlu.intent === 'tell_me_more';
+
+/** A follow-up about the current topic ("how is it treated?"), or an aspect asked with no topic. */
+export function followUpTarget(
+  ctx: DialogContext,
+  nlu: Understanding,
+  s: Settings,
+): AnswerTarget | undefined {
+  if (!isQuestionLike(nlu) || !nlu.aspect || nlu.aspect === 'more') return undefined;
+  const top = rankedTopics(nlu, s)[0];
+  const aboutCurrent = !top || top.id === ctx.topic || top.confidence < s.thresholds.answer;
+  return aboutCurrent ? resolveAspect(ctx.topic, nlu.aspect, s) : undefined;
+}
+
+/** "Tell me more" (or a question whose aspect is `more` with no other topic). */
+export function isTellMeMore(nlu: Understanding, s: Settings): boolean {
+  if (nlu.intent === 'tell_me_more' && (!nlu.aspect || nlu.aspect === 'more')) {
+    const top = rankedTopics(nlu, s)[0];
+    return !top || top.confidence < s.thresholds.answer;
+  }
+  return (
+    nlu.intent === 'question' &&
+    nlu.aspect === 'more' &&
+    rankedTopics(nlu, s).every((t) => t.confidence < s.thresholds.answer)
+  );
+}
+
+/** A question whose best topic is clear enough to answer. */
+export function confidentTarget(nlu: Understanding, s: Settings): AnswerTarget | undefined {
+  if (!isQuestionLike(nlu)) return undefined;
+  const [top, second] = rankedTopics(nlu, s);
+  if (!top || top.confidence < s.thresholds.answer) return undefined;
+  if (second && top.confidence - second.confidence < s.thresholds.margin) return undefined;
+  const aspect = nlu.aspect && nlu.aspect !== 'more' ? nlu.aspect : undefined;
+  const sectioned = aspect && s.catalogue[top.id]?.sections.includes(aspect);
+  if (aspect && !sectioned) return resolveAspect(top.id, aspect, s) ?? { entry: top.id, topic: top.id };
+  return { entry: top.id, ...(aspect && sectioned ? { section: aspect } : {}), topic: top.id };
+}
+
+/** Any entry this message can be answered with, confidently (used mid-triage too). */
+export function answerTarget(ctx: DialogContext, nlu: Understanding, s: Settings): AnswerTarget | undefined {
+  return followUpTarget(ctx, nlu, s) ?? confidentTarget(nlu, s);
+}
+
+/** Topics worth a "did you mean" (close to each other, or not quite confident). */
+export function didYouMeanTopics(nlu: Understanding, s: Settings): string[] {
+  if (!isQuestionLike(nlu)) return [];
+  return rankedTopics(nlu, s)
+    .filter((t) => t.confidence >= s.thresholds.suggest)
+    .slice(0, 3)
+    .map((t) => t.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an idle-state message is
+
+export type IdleCategory =
+  | 'acceptOffer'
+  | 'declineOffer'
+  | 'askPrompt'
+  | 'followUp'
+  | 'tellMore'
+  | 'answer'
+  | 'didYouMean'
+  | 'notSure'
+  | 'outOfScope'
+  | 'greeting'
+  | 'thanks'
+  | 'noOffer'
+  | 'empty'
+  | 'notUnderstood';
+
+export function idleCategory(ctx: DialogContext, nlu: Understanding, s: Settings): IdleCategory {
+  switch (nlu.intent) {
+    case 'affirm':
+      return ctx.offer ? 'acceptOffer' : 'noOffer';
+    case 'deny':
+      return ctx.offer ? 'declineOffer' : 'noOffer';
+    case 'unsure':
+      return 'noOffer';
+    case 'greeting':
+      return 'greeting';
+    case 'thanks':
+      return 'thanks';
+    case 'out_of_scope':
+      return 'outOfScope';
+    case 'empty':
+      return 'empty';
+    case 'question':
+    case 'tell_me_more':
+      if (nlu.choice === 'intent:question') return 'askPrompt';
+      if (isTellMeMore(nlu, s)) return 'tellMore';
+      if (followUpTarget(ctx, nlu, s)) return 'followUp';
+      if (confidentTarget(nlu, s)) return 'answer';
+      if (didYouMeanTopics(nlu, s).length > 0) return 'didYouMean';
+      return 'notSure';
+    default:
+      return 'notUnderstood';
+  }
+}
+
+/** Categories that count as "not understood" for the offer of a person after two in a row. */
+export const MISSES: ReadonlySet<IdleCategory> = new Set<IdleCategory>(['notSure', 'empty', 'notUnderstood']);
+
+// ---------------------------------------------------------------------------------------------
+// Plans: what each step says
+
+const choice = (payload: string, labelKey: string): Choice => ({ payload, labelKey });
+const topicChoice = (id: string): Choice => choice(`topic:${id}`, `kb.title.${id}`);
+const HANDOFF = choice('intent:handoff', K.choiceFrontDesk);
+const BOOKING_LINK = choice('open:booking', K.choiceOpenBooking);
+
+export function menuChoices(ctx: DialogContext): Choice[] {
+  return [
+    // After an emergency, the symptom check is not offered: the advice is to get help now.
+    ...(ctx.announced === 'E' ? [] : [choice('intent:start_triage', K.choiceCheckSymptoms)]),
+    choice('intent:question', K.choiceAskQuestion),
+    choice('intent:book_appointment', K.choiceBook),
+    HANDOFF,
+  ];
+}
+
+/** Put choices on the last reply (the host numbers one reply's choices, so only one may carry them). */
+function withChoices(replies: Reply[], choices: Choice[]): Reply[] {
+  if (choices.length === 0 || replies.length === 0) return replies;
+  const last = replies[replies.length - 1]!;
+  return [...replies.slice(0, -1), { ...last, choices }];
+}
+
+export function welcomePlan(ctx: DialogContext, menu: boolean): Plan {
+  const replies: Reply[] = [{ key: K.welcomeIntro }, { key: K.welcomeEmergency }, { key: K.welcomePrivacy }];
+  if (menu) replies.push({ key: K.welcomeMenu, choices: menuChoices(ctx) });
+  return { replies, patch: { welcomed: true } };
+}
+
+export const simplePlan = (key: string, choices: Choice[] = [], patch?: Partial<DialogContext>): Plan => ({
+  replies: [{ key, ...(choices.length ? { choices } : {}) }],
+  ...(patch ? { patch } : {}),
+});
+
+export function relatedTopics(entry: string, s: Settings, exclude: readonly string[] = []): string[] {
+  return (s.catalogue[entry]?.related ?? [])
+    .filter((id) => Object.hasOwn(s.catalogue, id) && id !== entry && !exclude.includes(id))
+    .slice(0, 3);
+}
+
+export function answerPlan(target: AnswerTarget, s: Settings, withRelated = true): Plan {
+  const slots: Record<string, string> = {
+    entry: target.entry,
+    ...(target.section ? { section: target.section } : {}),
+  };
+  const related = withRelated ? relatedTopics(target.entry, s, [target.topic]).map(topicChoice) : [];
+  return {
+    replies: [{ key: K.answer, slots, ...(related.length ? { choices: related } : {}) }],
+    outcome: { answered: { topic: target.entry, ...(target.section ? { aspect: target.section } : {}) } },
+    patch: { topic: target.topic, misses: 0 },
+  };
+}
+
+export function tellMorePlan(ctx: DialogContext, s: Settings): Plan {
+  const topic = ctx.topic;
+  if (!topic || !Object.hasOwn(s.catalogue, topic))
+    return simplePlan(K.noTopic, menuChoices(ctx), { misses: 0 });
+  if (s.catalogue[topic]!.sections.includes('more'))
+    return answerPlan({ entry: topic, section: 'more', topic }, s);
+  const related = relatedTopics(topic, s).map(topicChoice);
+  return simplePlan(K.noMore, related.length ? related : menuChoices(ctx), { misses: 0 });
+}
+
+export function didYouMeanPlan(nlu: Understanding, s: Settings): Plan {
+  const ids = didYouMeanTopics(nlu, s);
+  return { ...simplePlan(K.didYouMean, ids.map(topicChoice), { misses: 0 }), outcome: { didYouMean: ids } };
+}
+
+export function missPlan(ctx: DialogContext, category: IdleCategory): Plan {
+  if (ctx.misses >= 1) {
+    return {
+      ...simplePlan(K.offerPerson, [HANDOFF, ...menuChoices(ctx).filter((c) => c !== HANDOFF)], {
+        misses: 0,
+      }),
+      offer: 'handoff:not_understood',
+    };
+  }
+  const patch = { misses: ctx.misses + 1 };
+  if (category === 'notSure')
+    return {
+      ...simplePlan(K.notSure, [HANDOFF, choice('intent:question', K.choiceAskQuestion)], patch),
+      offer: 'handoff:not_understood',
+    };
+  return simplePlan(category === 'empty' ? K.empty : K.notUnderstood, menuChoices(ctx), patch);
+}
+
+export function outOfScopePlan(): Plan {
+  return {
+    ...simplePlan(K.outOfScope, [HANDOFF, choice('intent:question', K.choiceAskQuestion)], { misses: 0 }),
+    outcome: { outOfScope: true },
+    offer: 'handoff:out_of_scope',
+  };
+}
+
+export function bookingPlan(ctx: DialogContext): Plan {
+  const replies: Reply[] = [];
+  // After an emergency, booking is no substitute for getting help now: say so first.
+  if (ctx.announced === 'E') replies.push({ key: K.escalateReminder });
+  replies.push({ key: K.bookingInfo, choices: [BOOKING_LINK] });
+  return { replies, outcome: { bookingOffered: true }, patch: { misses: 0 } };
+}
+
+export function handoffPlan(ctx: DialogContext, reason: HandoffReason): Plan {
+  return {
+    replies: [{ key: K.handoffInfo }],
+    outcome: {
+      handoff: {
+        reason,
+        ...(ctx.disposition ? { disposition: ctx.disposition } : {}),
+        answers: { ...ctx.answers },
+      },
+    },
+    patch: { misses: 0 },
+  };
+}
+
+/** "Forget me": nothing of the conversation stays (optional fields are cleared explicitly: assign merges). */
+export function forgetPatch(): Partial<DialogContext> {
+  return {
+    ...initialContext(),
+    lastAt: undefined,
+    topic: undefined,
+    announced: undefined,
+    disposition: undefined,
+  };
+}
+
+/** Restart: forget the conversation so far, but keep what keeps the patient safe (signals, the level told). */
+export function restartPatch(ctx: DialogContext): Partial<DialogContext> {
+  const fresh = initialContext();
+  return {
+    ...fresh,
+    welcomed: ctx.welcomed,
+    lastAt: ctx.lastAt,
+    signals: ctx.signals,
+    announced: ctx.announced,
+    topic: undefined,
+    disposition: undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triage questions
+
+export type AskMode = 'first' | 'retry' | 'resume' | 'continue';
+
+export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode): Plan {
+  const q = questionById(id)!;
+  const choices = questionChoices(q);
+  const ask = (key: string, extra: Choice[] = []): Reply => {
+    const all = [...choices, ...extra];
+    return all.length > 0 ? { key, choices: all } : { key };
+  };
+  switch (mode) {
+    case 'first':
+      return { replies: [ask(askKey(id))], patch: { retries: 0 } };
+    case 'retry':
+      return { replies: [ask(retryKey(id))], patch: { retries: ctx.retries + 1 } };
+    case 'resume': {
+      // Numeric answers (score, age) get no numbered choice: typing "1" must stay an answer.
+      const startAgain = choices.length > 0 ? [choice('intent:start_triage', K.choiceStartAgain)] : [];
+      return { replies: [{ key: K.triageResume }, ask(askKey(id), startAgain)] };
+    }
+    case 'continue':
+      return { replies: [{ key: K.triageContinue }, ask(askKey(id))] };
+  }
+}
+
+const CONSENT_CHOICES = [choice('answer:yes', K.choiceStartCheck), choice('answer:no', K.choiceNotNow)];
+
+export function consentPlan(ctx: DialogContext, retry: boolean): Plan {
+  return {
+    replies: [{ key: retry ? K.triageConsentRetry : K.triageConsent, choices: CONSENT_CHOICES }],
+    patch: { retries: retry ? ctx.retries + 1 : 0, misses: 0 },
+  };
+}
+
+/** Clearing a symptom check before it starts (signals stay: they are what the patient said). */
+export const triageStartPatch = (): Partial<DialogContext> => ({
+  answers: {},
+  retries: 0,
+  misses: 0,
+  disposition: undefined,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dispositions
+
+export interface Decision {
+  level: Level;
+  ruleIds: string[];
+  reasons: string[];
+  version: string;
+}
+
+export const UNCLEAR_RULE = 'policy.unclear_answer';
+export const UNCLEAR_RED_FLAG_RULE = 'policy.unclear_red_flag_answer';
+
+/**
+ * The level for the signals so far, moved up for unclear answers (shared/clinical.md section 1:
+ * up, never down): one step for any unclear answer, and at least U when a cauda equina question
+ * stayed unclear.
+ */
+export function decide(ctx: DialogContext, s: Settings): Decision {
+  const a = assess(ctx.signals, s.triage);
+  let level = a.level;
+  const ruleIds = [...a.ruleIds];
+  const reasons = [...a.reasons];
+  const unclear = Object.keys(ctx.answers).filter((q) => ctx.answers[q] === UNCLEAR);
+  if (unclear.length > 0) {
+    level = stepUp(level);
+    ruleIds.push(UNCLEAR_RULE);
+    reasons.push(K.reasonUnclear);
+  }
+  if (unclear.some((q) => questionById(q)?.critical) && isMoreUrgent('U', level)) {
+    level = 'U';
+    ruleIds.push(UNCLEAR_RED_FLAG_RULE);
+    reasons.push(K.reasonUnclearRedFlag);
+  }
+  return { level, ruleIds, reasons, version: a.version };
+}
+
+const HEADLINE: Record<Level, string> = {
+  E: K.dispositionE,
+  U: K.dispositionU,
+  S: K.dispositionS,
+  C: K.dispositionC,
+};
+
+function reasonReplies(reasons: readonly string[]): Reply[] {
+  return reasons.length === 0 ? [] : [{ key: K.because }, ...reasons.map((key) => ({ key }))];
+}
+
+function safetyNet(level: Level): Reply[] {
+  if (level === 'E') return [];
+  const replies: Reply[] = [{ key: K.safetyIntro }, { key: K.safetyEmergencySigns }];
+  if (level !== 'U') replies.push({ key: K.safetyUrgentSigns }, { key: K.safetyReview });
+  return replies;
+}
+
+function dispositionTopics(ctx: DialogContext, level: Level, s: Settings): string[] {
+  const general: Partial<Record<Level, Aspect[]>> = {
+    S: ['diagnosis', 'treatment', 'outlook'],
+    C: ['treatment', 'outlook', 'prevention'],
+  };
+  const ids = [ctx.topic, ...(general[level] ?? []).map((a) => s.aspectFallback[a])];
+  return [...new Set(ids.filter((id): id is string => !!id && Object.hasOwn(s.catalogue, id)))].slice(0, 3);
+}
+
+/** The end of a symptom check (or its early stop on a red-flag answer). */
+export function dispositionPlan(ctx: DialogContext, s: Settings): Plan {
+  const d = decide(ctx, s);
+  const disposition: Disposition = { level: d.level, ruleIds: d.ruleIds, version: d.version, via: 'triage' };
+  const replies: Reply[] = [{ key: HEADLINE[d.level] }, ...reasonReplies(d.reasons)];
+  if (d.level === 'C') replies.push({ key: K.selfCareAdvice });
+  replies.push(...safetyNet(d.level));
+  const patch: Partial<DialogContext> = {
+    disposition,
+    announced: maxLevel(ctx.announced, d.level),
+    retries: 0,
+    misses: 0,
+  };
+  if (d.level === 'E') {
+    return {
+      replies: withChoices(replies, [HANDOFF]),
+      outcome: { disposition },
+      patch,
+      offer: 'handoff:triage',
+    };
+  }
+  const choices =
+    d.level === 'U'
+      ? [HANDOFF, BOOKING_LINK]
+      : [BOOKING_LINK, ...dispositionTopics(ctx, d.level, s).map(topicChoice)];
+  replies.push({ key: K.nextSteps, choices });
+  return { replies, outcome: { disposition, bookingOffered: true }, patch, offer: 'booking' };
+}
+
+/** A red flag heard at any moment: escalate at once. */
+export function escalationPlan(ctx: DialogContext, level: Level, ruleIds: string[], s: Settings): Plan {
+  const disposition: Disposition = { level, ruleIds, version: s.triage.version, via: 'red_flag' };
+  let reasons = ruleIds
+    .map((id) => s.triage.rules.find((r) => r.id === id)?.reason)
+    .filter((r): r is string => typeof r === 'string');
+  if (reasons.length === 0) {
+    const a = assess(ctx.signals, s.triage);
+    if (a.level === level) reasons = a.reasons;
+  }
+  const replies: Reply[] = [
+    { key: level === 'E' ? K.escalateEmergency : K.escalateUrgent },
+    ...reasonReplies([...new Set(reasons)]),
+    ...safetyNet(level),
+  ];
+  const choices = level === 'E' ? [HANDOFF] : [HANDOFF, BOOKING_LINK];
+  return {
+    replies: withChoices(replies, choices),
+    outcome: { disposition, ...(level === 'E' ? {} : { bookingOffered: true }) },
+    patch: { disposition, announced: maxLevel(ctx.announced, level), retries: 0, misses: 0 },
+    offer: 'handoff:triage',
+  };
+}
+
+/**
+ * Whether a triage answer makes the symptom check stop and escalate at once: the signals so far
+ * plus the answer's reach E or U, more urgent than anything told.
+ *
+ * During the red-flag screen only E stops at once. An urgent (U) answer lets the screen finish
+ * first, because a later answer can make it an emergency (leg weakness + fever, or + a history of
+ * cancer, is E), and asking the remaining red-flag questions takes seconds; the urgent advice is
+ * given at the end of the screen, before any detail question.
+ */
+export function escalatesNow(
+  ctx: DialogContext,
+  answerSignals: readonly string[],
+  s: Settings,
+  question?: { phase: 'screen' | 'details'; last: boolean },
+): boolean {
+  const level = assess([...ctx.signals, ...answerSignals], s.triage).level;
+  if (!isRedFlagLevel(level) || !isMoreUrgent(level, ctx.announced)) return false;
+  if (level === 'U' && question?.phase === 'screen' && !question.last) return false;
+  return true;
+}

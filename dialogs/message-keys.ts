@@ -1,0 +1,82 @@
+/**
+ * Every message key the conversation machine can say, by name. The wording lives in
+ * knowledge/messages/dialog.yaml and triage.yaml; `reason.*` keys come from the triage table
+ * (knowledge/messages/reasons.yaml), `kb.answer` is a knowledge entry and `kb.title.<id>` an entry's
+ * title, both rendered by the host.
+ */
+import { questionMessageKeys } from './questions.js';
+
+export const K = {
+  // Welcome and small talk
+  welcomeIntro: 'welcome.intro',
+  welcomeEmergency: 'welcome.emergency',
+  welcomePrivacy: 'welcome.privacy',
+  welcomeMenu: 'welcome.menu',
+  welcomeBack: 'dialog.welcome_back',
+  greeting: 'dialog.greeting',
+  thanks: 'dialog.thanks',
+  goodbye: 'dialog.goodbye',
+  help: 'dialog.help',
+  menu: 'dialog.menu',
+  askPrompt: 'dialog.ask_prompt',
+  restarted: 'dialog.restarted',
+  stopped: 'dialog.stopped',
+  forgotten: 'dialog.forgotten',
+  empty: 'dialog.empty',
+  notUnderstood: 'dialog.not_understood',
+  offerPerson: 'dialog.offer_person',
+  offerDeclined: 'dialog.offer_declined',
+  systemRestarted: 'system.restarted',
+  // Knowledge answers
+  answer: 'kb.answer',
+  didYouMean: 'kb.did_you_mean',
+  notSure: 'kb.not_sure',
+  outOfScope: 'kb.out_of_scope',
+  noMore: 'kb.no_more',
+  noTopic: 'kb.no_topic',
+  // Booking and handoff
+  bookingInfo: 'booking.info',
+  bookingCancel: 'booking.cancel',
+  handoffInfo: 'handoff.info',
+  // Red flags at any moment
+  escalateEmergency: 'escalate.emergency',
+  escalateUrgent: 'escalate.urgent',
+  escalateReminder: 'escalate.reminder',
+  because: 'escalate.because',
+  // Symptom check
+  triageConsent: 'triage.consent',
+  triageConsentRetry: 'triage.consent.retry',
+  triageDeclined: 'triage.declined',
+  triageStopped: 'triage.stopped',
+  triageResume: 'triage.resume',
+  triageContinue: 'triage.continue',
+  triageQuestionLater: 'triage.question_later',
+  triageAfterEmergency: 'triage.after_emergency',
+  reasonUnclear: 'triage.reason_unclear_answer',
+  reasonUnclearRedFlag: 'triage.reason_unclear_red_flag',
+  // Dispositions and safety-netting (shared/clinical.md sections 1 and 4)
+  dispositionE: 'disposition.emergency',
+  dispositionU: 'disposition.urgent',
+  dispositionS: 'disposition.soon',
+  dispositionC: 'disposition.self_care',
+  selfCareAdvice: 'disposition.self_care_advice',
+  nextSteps: 'disposition.next_steps',
+  safetyIntro: 'safety.intro',
+  safetyEmergencySigns: 'safety.emergency_signs',
+  safetyUrgentSigns: 'safety.urgent_signs',
+  safetyReview: 'safety.review',
+  // Choice labels
+  choiceCheckSymptoms: 'choice.check_symptoms',
+  choiceAskQuestion: 'choice.ask_question',
+  choiceBook: 'choice.book',
+  choiceFrontDesk: 'choice.front_desk',
+  choiceOpenBooking: 'choice.open_booking',
+  choiceStartCheck: 'choice.start_check',
+  choiceNotNow: 'choice.not_now',
+  choiceStartAgain: 'choice.start_again',
+} as const;
+
+/** Every key the machine can say or use as a choice label (for the content linter). */
+export const DIALOG_MESSAGE_KEYS: readonly string[] = Object.freeze([
+  ...new Set([...Object.values(K).filter((k) => k !== K.answer), ...questionMessageKeys()]),
+]);

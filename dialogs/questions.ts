@@ -1,0 +1,303 @@
+/**
+ * The symptom check's questions, as data: the red-flag screen first (shared/clinical.md section 2:
+ * people rarely volunteer bladder, bowel, saddle or sexual symptoms, so the bot asks), then the
+ * details. Each question turns an Understanding into an answer code and the clinical signals it
+ * sets, or says it cannot tell. Pure: no wording (keys only), no I/O.
+ */
+import type { BodyLocation, Choice, NluContext, Understanding } from './types.js';
+
+export type QuestionId =
+  | 'bladder'
+  | 'bowel'
+  | 'saddle'
+  | 'sexual'
+  | 'both_legs'
+  | 'leg_weakness'
+  | 'fever'
+  | 'injury'
+  | 'cancer'
+  | 'weight_loss'
+  | 'infection'
+  | 'location'
+  | 'duration'
+  | 'severity'
+  | 'worse'
+  | 'age'
+  | 'progress';
+
+export type Expecting = NonNullable<NluContext['expecting']>;
+
+export interface TriageQuestion {
+  id: QuestionId;
+  /** 'screen': red-flag questions asked first; 'details': the rest. */
+  phase: 'screen' | 'details';
+  expecting: Expecting;
+  /** Screen questions: the signal a plain "yes" sets. */
+  yesSignal?: string;
+  /** Screen questions: signals that, heard in the answer, count as a yes (and are kept as heard). */
+  yesWhenHeard?: readonly string[];
+  /** Option codes offered as choices ("option:<code>", label "option.<code>"). */
+  options?: readonly string[];
+  /** Cauda equina questions: an unclear answer means at least U (shared/clinical.md section 2). */
+  critical?: boolean;
+}
+
+export const UNCLEAR = 'unclear';
+
+const yesNo = (id: QuestionId, yesSignal: string, extra: Partial<TriageQuestion> = {}): TriageQuestion => ({
+  id,
+  phase: 'screen',
+  expecting: 'yes_no',
+  yesSignal,
+  yesWhenHeard: [yesSignal, ...(extra.yesWhenHeard ?? [])],
+  ...(extra.critical ? { critical: true } : {}),
+});
+
+/** Codes of the location options; the first five are the NLU's BodyLocation values. */
+export const LOCATION_OPTIONS = ['low_back', 'buttock', 'thigh', 'below_knee', 'foot', 'upper_back'] as const;
+export const DURATION_OPTIONS = ['under_2_weeks', '2_to_6_weeks', '6_to_12_weeks', 'over_12_weeks'] as const;
+export const WORSE_OPTIONS = [
+  'sitting',
+  'walking_standing',
+  'bending',
+  'night_rest',
+  'cough_sneeze',
+  'nothing',
+] as const;
+export const PROGRESS_OPTIONS = ['better', 'same', 'worse', 'not_tried'] as const;
+
+/** In the order they are asked. */
+export const QUESTIONS: readonly TriageQuestion[] = [
+  yesNo('bladder', 'ce.bladder', { critical: true }),
+  yesNo('bowel', 'ce.bowel', { critical: true }),
+  yesNo('saddle', 'ce.saddle_numbness', { critical: true }),
+  yesNo('sexual', 'ce.sexual', { critical: true }),
+  yesNo('both_legs', 'ce.bilateral_sciatica', { yesWhenHeard: ['ce.bilateral_weakness'] }),
+  yesNo('leg_weakness', 'neuro.weakness_one_leg', { yesWhenHeard: ['neuro.foot_drop'] }),
+  yesNo('fever', 'systemic.fever'),
+  yesNo('injury', 'trauma.major'),
+  yesNo('cancer', 'history.cancer'),
+  yesNo('weight_loss', 'weight_loss'),
+  yesNo('infection', 'infection.risk'),
+  { id: 'location', phase: 'details', expecting: 'choice', options: LOCATION_OPTIONS },
+  { id: 'duration', phase: 'details', expecting: 'duration', options: DURATION_OPTIONS },
+  // No options: typing "2" must mean a score of 2, not the second option.
+  { id: 'severity', phase: 'details', expecting: 'pain_score' },
+  { id: 'worse', phase: 'details', expecting: 'choice', options: WORSE_OPTIONS },
+  { id: 'age', phase: 'details', expecting: 'age' },
+  { id: 'progress', phase: 'details', expecting: 'choice', options: PROGRESS_OPTIONS },
+];
+
+export const FIRST_QUESTION: QuestionId = QUESTIONS[0]!.id;
+
+const BY_ID = new Map<string, TriageQuestion>(QUESTIONS.map((q) => [q.id, q]));
+
+export function questionById(id: string): TriageQuestion | undefined {
+  return BY_ID.get(id);
+}
+
+/** The question after `id`, or undefined after the last one. */
+export function nextQuestion(id: QuestionId): QuestionId | undefined {
+  const i = QUESTIONS.findIndex((q) => q.id === id);
+  return QUESTIONS[i + 1]?.id;
+}
+
+/** Where a question sits: its phase, and whether it is the last of that phase. */
+export function questionPosition(id: QuestionId): { phase: 'screen' | 'details'; last: boolean } {
+  const q = questionById(id)!;
+  const next = nextQuestion(id);
+  return { phase: q.phase, last: next === undefined || questionById(next)?.phase !== q.phase };
+}
+
+export const askKey = (id: QuestionId): string => `triage.ask_${id}`;
+export const retryKey = (id: QuestionId): string => `triage.ask_${id}.retry`;
+export const optionLabelKey = (code: string): string => `option.${code}`;
+
+export const YES_NO_CHOICES: readonly Choice[] = [
+  { payload: 'answer:yes', labelKey: 'choice.yes' },
+  { payload: 'answer:no', labelKey: 'choice.no' },
+  { payload: 'answer:unsure', labelKey: 'choice.unsure' },
+];
+
+/** The choices offered with a question. */
+export function questionChoices(q: TriageQuestion): Choice[] {
+  if (q.expecting === 'yes_no') return [...YES_NO_CHOICES];
+  return (q.options ?? []).map((code) => ({ payload: `option:${code}`, labelKey: optionLabelKey(code) }));
+}
+
+/** What an answer means: a code for the record (never free text) and the signals it sets. */
+export interface Interpretation {
+  code: string;
+  signals: string[];
+}
+
+/** What the rest of the triage already knows, for answers that depend on earlier ones. */
+export interface AnswerContext {
+  answers: Readonly<Record<string, string>>;
+  /** Floor of intent confidence for a yes/no/unsure intent to count. */
+  minConfidence: number;
+}
+
+const WEEK = 7;
+const OVER_SIX_WEEKS = 6 * WEEK;
+
+function optionCode(nlu: Understanding): string | undefined {
+  return nlu.choice?.startsWith('option:') ? nlu.choice.slice('option:'.length) : undefined;
+}
+
+type YesNo = 'yes' | 'no' | 'unsure';
+
+/** yes/no/unsure from a clicked choice or a confident intent. */
+export function yesNoOf(nlu: Understanding, minConfidence: number): YesNo | undefined {
+  if (nlu.choice === 'answer:yes') return 'yes';
+  if (nlu.choice === 'answer:no') return 'no';
+  if (nlu.choice === 'answer:unsure') return 'unsure';
+  if (nlu.choice) return undefined;
+  if (nlu.confidence < minConfidence) return undefined;
+  if (nlu.intent === 'affirm') return 'yes';
+  if (nlu.intent === 'deny') return 'no';
+  if (nlu.intent === 'unsure') return 'unsure';
+  return undefined;
+}
+
+function interpretYesNo(
+  q: TriageQuestion,
+  nlu: Understanding,
+  ctx: AnswerContext,
+): Interpretation | undefined {
+  const heard = nlu.signals.filter((s) => q.yesWhenHeard?.includes(s));
+  if (heard.length > 0) return { code: 'yes', signals: heard };
+  const yn = yesNoOf(nlu, ctx.minConfidence);
+  if (yn === 'yes') return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
+  if (yn === 'no') return { code: 'no', signals: [] };
+  // "Not sure" is not an answer yet: the question is asked again in other words.
+  return undefined;
+}
+
+const LOCATION_CODES: ReadonlySet<string> = new Set(LOCATION_OPTIONS);
+
+function interpretLocation(nlu: Understanding): Interpretation | undefined {
+  const codes = new Set<string>();
+  const picked = optionCode(nlu);
+  if (picked && LOCATION_CODES.has(picked)) codes.add(picked);
+  for (const loc of nlu.entities.locations ?? [])
+    if (LOCATION_CODES.has(loc satisfies BodyLocation)) codes.add(loc);
+  if (nlu.signals.includes('pain.thoracic')) codes.add('upper_back');
+  if (codes.size === 0) return undefined;
+  const ordered = LOCATION_OPTIONS.filter((c) => codes.has(c));
+  return { code: ordered.join('+'), signals: codes.has('upper_back') ? ['pain.thoracic'] : [] };
+}
+
+/** Duration codes, with the number of days each one stands for (its lower bound). */
+const DURATION_DAYS: Record<(typeof DURATION_OPTIONS)[number], number> = {
+  under_2_weeks: 0,
+  '2_to_6_weeks': 2 * WEEK,
+  '6_to_12_weeks': OVER_SIX_WEEKS + 1,
+  over_12_weeks: 12 * WEEK + 1,
+};
+
+export function durationCode(days: number): (typeof DURATION_OPTIONS)[number] {
+  if (days < 2 * WEEK) return 'under_2_weeks';
+  if (days <= OVER_SIX_WEEKS) return '2_to_6_weeks';
+  if (days <= 12 * WEEK) return '6_to_12_weeks';
+  return 'over_12_weeks';
+}
+
+function interpretDuration(nlu: Understanding): Interpretation | undefined {
+  const picked = optionCode(nlu);
+  let days: number | undefined;
+  if (picked && picked in DURATION_DAYS) days = DURATION_DAYS[picked as keyof typeof DURATION_DAYS];
+  else if (typeof nlu.entities.durationDays === 'number' && nlu.entities.durationDays >= 0)
+    days = nlu.entities.durationDays;
+  if (days === undefined || !Number.isFinite(days)) return undefined;
+  return { code: durationCode(days), signals: days > OVER_SIX_WEEKS ? ['duration.over_6_weeks'] : [] };
+}
+
+function interpretSeverity(nlu: Understanding): Interpretation | undefined {
+  if (nlu.signals.includes('pain.unbearable') || optionCode(nlu) === 'cant_cope') {
+    return { code: 'unbearable', signals: ['pain.unbearable'] };
+  }
+  const score = nlu.entities.painScore;
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 10) return undefined;
+  if (score >= 10) return { code: 'unbearable', signals: ['pain.unbearable'] };
+  const code = score <= 3 ? 'mild' : score <= 6 ? 'moderate' : 'severe';
+  return { code, signals: [] };
+}
+
+const WORSE_SIGNALS: Partial<Record<(typeof WORSE_OPTIONS)[number], string>> = {
+  night_rest: 'pain.night',
+  cough_sneeze: 'pain.cough',
+};
+
+function interpretWorse(nlu: Understanding, ctx: AnswerContext): Interpretation | undefined {
+  const picked = optionCode(nlu);
+  if (picked && (WORSE_OPTIONS as readonly string[]).includes(picked)) {
+    const signal = WORSE_SIGNALS[picked as keyof typeof WORSE_SIGNALS];
+    return { code: picked, signals: signal ? [signal] : [] };
+  }
+  if (nlu.signals.includes('pain.night')) return { code: 'night_rest', signals: ['pain.night'] };
+  if (nlu.signals.includes('pain.cough')) return { code: 'cough_sneeze', signals: ['pain.cough'] };
+  if (yesNoOf(nlu, ctx.minConfidence) === 'no') return { code: 'nothing', signals: [] };
+  return undefined;
+}
+
+function interpretAge(nlu: Understanding): Interpretation | undefined {
+  const age = nlu.entities.age;
+  if (typeof age !== 'number' || !Number.isFinite(age) || age < 0 || age > 120) return undefined;
+  if (age < 16) return { code: 'under_16', signals: ['age.under_20', 'child'] };
+  if (age < 20) return { code: '16_to_19', signals: ['age.under_20'] };
+  if (age < 60) return { code: '20_to_59', signals: [] };
+  return { code: '60_plus', signals: ['age.over_60'] };
+}
+
+function interpretProgress(nlu: Understanding, ctx: AnswerContext): Interpretation | undefined {
+  let code = optionCode(nlu);
+  if (!code || !(PROGRESS_OPTIONS as readonly string[]).includes(code)) {
+    const yn = yesNoOf(nlu, ctx.minConfidence);
+    code = yn === 'yes' ? 'better' : yn === 'no' ? 'same' : undefined;
+  }
+  if (!code) return undefined;
+  if (code === 'worse') return { code, signals: ['sciatica.not_improving'] };
+  if (code === 'same') {
+    // "Not better after a few weeks of self-care" (shared/clinical.md section 2): two weeks or
+    // more; an unknown or unclear duration counts as long, so the level moves up, never down.
+    const duration = ctx.answers.duration;
+    const short = duration === 'under_2_weeks';
+    return { code, signals: short ? [] : ['sciatica.not_improving'] };
+  }
+  return { code, signals: [] };
+}
+
+/** The answer to `q` in this message, or undefined when it cannot be told. */
+export function interpretAnswer(
+  q: TriageQuestion,
+  nlu: Understanding,
+  ctx: AnswerContext,
+): Interpretation | undefined {
+  switch (q.id) {
+    case 'location':
+      return interpretLocation(nlu);
+    case 'duration':
+      return interpretDuration(nlu);
+    case 'severity':
+      return interpretSeverity(nlu);
+    case 'worse':
+      return interpretWorse(nlu, ctx);
+    case 'age':
+      return interpretAge(nlu);
+    case 'progress':
+      return interpretProgress(nlu, ctx);
+    default:
+      return interpretYesNo(q, nlu, ctx);
+  }
+}
+
+/** Keys the questions can say, and the labels of their options. */
+export function questionMessageKeys(): string[] {
+  const keys: string[] = [];
+  for (const q of QUESTIONS) {
+    keys.push(askKey(q.id), retryKey(q.id));
+    for (const c of questionChoices(q)) keys.push(c.labelKey);
+  }
+  return [...new Set(keys)];
+}
