@@ -27,13 +27,17 @@ if (k) {
   console.log(`  entries: ${k.topics.size} (${[...byType].map(([t, n]) => `${t} ${n}`).join(', ')})`);
   console.log(`  example questions: ${examples}; follow-up sections: ${sections}`);
   const intentExamples = Object.values(k.intents).reduce((n, list) => n + list.length, 0);
-  console.log(`  conversational intents: ${Object.keys(k.intents).length} with ${intentExamples} examples; out-of-scope examples: ${k.outOfScope.length}`);
+  console.log(
+    `  conversational intents: ${Object.keys(k.intents).length} with ${intentExamples} examples; out-of-scope examples: ${k.outOfScope.length}`,
+  );
   console.log(`  messages: ${k.messages.size}`);
 }
 if (result.reading.length > 0) {
   const grades = result.reading.map((r) => r.grade).sort((a, b) => a - b);
   const median = grades[Math.floor(grades.length / 2)] ?? 0;
-  console.log(`  reading level (Flesch-Kincaid grade; reading age is about grade + 5): median ${median}, ${result.reading.length} parts measured`);
+  console.log(
+    `  reading level (Flesch-Kincaid grade; reading age is about grade + 5): median ${median}, ${result.reading.length} parts measured`,
+  );
   const outliers = [...result.reading].sort((a, b) => b.grade - a.grade).slice(0, 8);
   console.log('  hardest parts:');
   for (const r of outliers) console.log(`    grade ${r.grade.toFixed(1)}  ${r.file} [${r.part}]`);

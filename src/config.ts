@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import type { WebChatSettings } from './channels/directline.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
@@ -56,6 +57,24 @@ const schema = z.object({
     .positive({ error: 'must be above 0' })
     .default(24),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+
+  WEBCHAT_ENABLED: bool.default(true),
+  WEBCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, { error: 'must be at least 60' }).default(1800),
+  WEBCHAT_TOKEN_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  WEBCHAT_MAX_TEXT_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
+  WEBCHAT_RATE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(90, { error: 'must be at least 90 (the web chat client polls every second)' })
+    .default(120),
+  WEBCHAT_IP_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  WEBCHAT_TOKENS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  WEBCHAT_MAX_ACTIVITIES: z.coerce.number().int().min(10).default(100),
+  WEBCHAT_IDLE_MINUTES: z.coerce.number().int().min(1).default(60),
+  WEBCHAT_MAX_CONVERSATIONS: z.coerce.number().int().min(1).default(2000),
+  WEBCHAT_TRUST_PROXY: bool.default(false),
+  WEBCHAT_DIRECTLINE_SECRET: z.string().optional(),
+  WEBCHAT_DIRECTLINE_DOMAIN: url.default('https://directline.botframework.com/v3/directline'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -99,6 +118,8 @@ export interface Config {
   readonly redisUrl?: string;
   readonly stateTtlSeconds: number;
   readonly shutdownGraceMs: number;
+  /** The web chat page and the local Direct Line channel (src/channels/). */
+  readonly webchat: WebChatSettings;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +173,21 @@ export function parseConfig(env: Record<string, string | undefined>, baseDir = p
     redisUrl: e.REDIS_URL,
     stateTtlSeconds: Math.round(e.STATE_TTL_HOURS * 3600),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    webchat: {
+      enabled: e.WEBCHAT_ENABLED,
+      tokenTtlSeconds: e.WEBCHAT_TOKEN_TTL_SECONDS,
+      tokenSecret: e.WEBCHAT_TOKEN_SECRET,
+      maxTextBytes: e.WEBCHAT_MAX_TEXT_BYTES,
+      ratePerMinute: e.WEBCHAT_RATE_PER_MINUTE,
+      ipRatePerMinute: e.WEBCHAT_IP_RATE_PER_MINUTE,
+      tokensPerIpPerMinute: e.WEBCHAT_TOKENS_PER_IP_PER_MINUTE,
+      maxActivities: e.WEBCHAT_MAX_ACTIVITIES,
+      idleMinutes: e.WEBCHAT_IDLE_MINUTES,
+      maxConversations: e.WEBCHAT_MAX_CONVERSATIONS,
+      trustProxy: e.WEBCHAT_TRUST_PROXY,
+      directLineSecret: e.WEBCHAT_DIRECTLINE_SECRET,
+      directLineDomain: e.WEBCHAT_DIRECTLINE_DOMAIN,
+    },
   };
   return deepFreeze(config);
 }

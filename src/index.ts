@@ -10,21 +10,16 @@ import { createApp, type Readiness } from './app.js';
 import { createAdapter } from './bot/adapter.js';
 import type { Brain } from './bot/brain.js';
 import { ClinicBot } from './bot/clinic-bot.js';
-import { createStarterBrain } from './bot/starter-brain.js';
+import { createClinicBrain } from './bot/clinic-brain.js';
+import { mountWebChat } from './channels/directline.js';
 import { TurnRunner } from './bot/turn-runner.js';
 import { type Config, ConfigError, parseConfig, readEnvironment } from './config.js';
-import { ErrorCodes } from './errors.js';
 import { loadKnowledgeOrThrow, type Knowledge } from './knowledge/load.js';
 import { ContentError } from './knowledge/problems.js';
-import { RUNTIME_SLOTS } from './knowledge/render.js';
+import { contentRequirements } from './knowledge/requirements.js';
 import { createLogger, createTranscriptLogger, type Logger } from './logger.js';
+import { buildNluFromKnowledge } from './nlu/load.js';
 import { type ConversationStore, MemoryStore } from './storage/store.js';
-
-/** Message keys the hosting code itself says. */
-export const HOST_MESSAGE_KEYS = [
-  ErrorCodes.TURN_FAILED.patientKey,
-  ErrorCodes.STORAGE_UNAVAILABLE.patientKey,
-];
 
 export interface Service {
   server: Server;
@@ -44,7 +39,10 @@ export interface BuildOptions {
   clock?: () => number;
   brain?: Brain;
   /** Extra routes on the same server (the web chat page, the local Direct Line channel). */
-  mount?: (server: Server, parts: { adapter: CloudAdapter; bot: ClinicBot; knowledge: Knowledge; log: Logger }) => void;
+  mount?: (
+    server: Server,
+    parts: { adapter: CloudAdapter; bot: ClinicBot; knowledge: Knowledge; log: Logger },
+  ) => void;
 }
 
 export async function buildService(config: Config, options: BuildOptions = {}): Promise<Service> {
@@ -54,11 +52,14 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     destination: options.logDestination,
   });
   const clock = options.clock ?? Date.now;
-  const knowledge = loadKnowledgeOrThrow(config.knowledgeDir, {
-    requiredKeys: HOST_MESSAGE_KEYS,
-    runtimeSlots: RUNTIME_SLOTS,
-  });
-  const brain: Brain = options.brain ?? createStarterBrain();
+  const knowledge = loadKnowledgeOrThrow(config.knowledgeDir, contentRequirements());
+  const nluStarted = performance.now();
+  const brain: Brain =
+    options.brain ?? createClinicBrain({ knowledge, nlu: buildNluFromKnowledge(knowledge) });
+  log.info(
+    { entries: knowledge.topics.size, ms: Math.round(performance.now() - nluStarted) },
+    'knowledge loaded and understanding trained',
+  );
   const store = options.store ?? new MemoryStore(config.stateTtlSeconds, clock);
   const runner = new TurnRunner(store, brain, log, clock);
   const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
@@ -82,7 +83,11 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     log,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
-    mount: options.mount && ((s) => options.mount?.(s, { adapter, bot, knowledge, log })),
+    mount: (s) => {
+      const parts = { adapter, bot, knowledge, log };
+      mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock });
+      options.mount?.(s, parts);
+    },
   });
 
   if (config.authDisabled) {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { Aspect } from '../../dialogs/types.js';
+import { languageFileSchema, type LanguageFile } from '../nlu/language.js';
+import { loadRedFlagTable, loadTriageTable, type LoadedTriageTable, type RedFlagTable } from '../nlu/red-flags.js';
 import { ContentError, type Problem } from './problems.js';
 import { readingLevel } from './readability.js';
 import {
@@ -44,6 +46,12 @@ export interface Knowledge {
   messages: ReadonlyMap<string, string>;
   intents: Record<ConversationalIntent, string[]>;
   outOfScope: string[];
+  /** Short answers and follow-up cue words (language.yaml). */
+  language: LanguageFile;
+  /** The red-flag detector's rule table (red-flags.yaml). */
+  redFlags: RedFlagTable;
+  /** The versioned triage table (triage-rules.yaml). */
+  triage: LoadedTriageTable;
 }
 
 export interface ReadingReport {
@@ -102,6 +110,23 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
   const topics = loadTopics(dir, problems, rel);
   const messages = loadMessages(dir, problems, rel);
   const intentsFile = loadYamlFile(path.join(dir, 'intents.yaml'), 'intents.yaml', intentsFileSchema, problems);
+
+  const language = loadYamlFile(path.join(dir, 'language.yaml'), 'language.yaml', languageFileSchema, problems);
+  const redFlagResult = loadRedFlagTable(path.join(dir, 'red-flags.yaml'));
+  problems.push(...redFlagResult.problems);
+  const triageResult = loadTriageTable(path.join(dir, 'triage-rules.yaml'));
+  problems.push(...triageResult.problems);
+  // Every triage rule's reason is a message patients read.
+  for (const rule of triageResult.table?.rules ?? []) {
+    if (!messages.texts.has(rule.reason)) {
+      problems.push({
+        file: 'triage-rules.yaml',
+        entry: rule.id,
+        message: `the rule's reason "${rule.reason}" is not defined in messages/`,
+        fix: `add "${rule.reason}: <plain-words reason>" to messages/reasons.yaml`,
+      });
+    }
+  }
 
   const intents = (intentsFile?.intents ?? {}) as Record<ConversationalIntent, { examples: string[] }>;
   const outOfScope = intentsFile?.out_of_scope.examples ?? [];
@@ -220,7 +245,9 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
   }
 
   const errors = problems.filter((p) => p.severity !== 'warning');
-  if (errors.length > 0 || !clinic) return { problems, reading };
+  const redFlags = redFlagResult.table;
+  const triage = triageResult.table;
+  if (errors.length > 0 || !clinic || !language || !redFlags || !triage) return { problems, reading };
   return {
     problems,
     reading,
@@ -234,6 +261,9 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
         string[]
       >,
       outOfScope,
+      language,
+      redFlags,
+      triage,
     },
   };
 }

@@ -2,6 +2,7 @@
  * What the code needs from knowledge/: the message keys it says and the runtime slots it fills.
  * Used by the server at start-up and by `npm run kb:check`, so both judge content the same way.
  */
+import { DIALOG_MESSAGE_KEYS } from '../../dialogs/conversation.machine.js';
 import { ErrorCodes } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import { RUNTIME_SLOTS } from './render.js';
@@ -13,5 +14,5 @@ export const HOST_MESSAGE_KEYS: readonly string[] = [
 ];
 
 export function contentRequirements(): LoadOptions {
-  return { requiredKeys: [...HOST_MESSAGE_KEYS], runtimeSlots: RUNTIME_SLOTS };
+  return { requiredKeys: [...HOST_MESSAGE_KEYS, ...DIALOG_MESSAGE_KEYS], runtimeSlots: RUNTIME_SLOTS };
 }

@@ -6,7 +6,6 @@ import { parseConfig } from '../../src/config.js';
 import { buildService, listen, type BuildOptions, type Service } from '../../src/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const FIXTURE_KNOWLEDGE = path.join(ROOT, 'tests/fixtures/knowledge-min');
 export const REAL_KNOWLEDGE = path.join(ROOT, 'knowledge');
 
 /** Collects log lines so tests can check what was (and was not) logged. */
@@ -35,7 +34,7 @@ export async function startService(
   const logs = new LogSink();
   const config = parseConfig(
     {
-      KNOWLEDGE_DIR: FIXTURE_KNOWLEDGE,
+      KNOWLEDGE_DIR: REAL_KNOWLEDGE,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

@@ -41,7 +41,7 @@ describe('POST /api/messages', () => {
     }
   });
 
-  it('when a user joins (conversationUpdate), then the bot welcomes them', async () => {
+  it('when a user joins (conversationUpdate), then the bot welcomes them with the starting choices', async () => {
     const res = await post(app.url, {
       ...messageActivity(''),
       type: 'conversationUpdate',
@@ -50,7 +50,11 @@ describe('POST /api/messages', () => {
       membersAdded: [{ id: 'user-1' }],
     });
     expect(res.status).toBe(200);
-    expect(res.json.activities).toHaveLength(1);
+    const welcome = res.json.activities as any[];
+    expect(welcome.length).toBeGreaterThan(0);
+    expect(welcome.some((a) => (a.suggestedActions?.actions?.length ?? 0) >= 3)).toBe(true);
+    // The emergency number is part of the welcome, from the clinic profile.
+    expect(welcome.map((a) => a.text).join('\n')).toContain(app.service.knowledge.clinic.emergencyNumber);
   });
 
   it('when only the bot itself is added to a conversation, then nothing is said', async () => {
@@ -133,7 +137,11 @@ describe('the turn-error handler', () => {
         failNext = false;
         throw new Error('boom with secret patient words');
       }
-      return { record: { v: 1, lastSeen: now }, replies: [{ key: 'starter.welcome' }], outcome: {} };
+      return {
+        record: { v: 1, lastSeen: now },
+        replies: [{ key: 'system.error' }, { key: 'format.and' }],
+        outcome: {},
+      };
     },
   };
   beforeAll(async () => {
@@ -157,7 +165,7 @@ describe('the turn-error handler', () => {
 
     const again = await post(app.url, messageActivity('hello', { conversation: { id: 'c-error' } }));
     expect(again.status).toBe(200);
-    expect(again.json.activities[0].text).toBe(renderText(app.service.knowledge, 'starter.welcome'));
+    expect(again.json.activities).toHaveLength(2); // the brain ran normally this time
   });
 });
 

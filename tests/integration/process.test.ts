@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_KNOWLEDGE, ROOT } from '../helpers/service.js';
+import { REAL_KNOWLEDGE, ROOT } from '../helpers/service.js';
 
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
@@ -35,7 +35,7 @@ async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
 
 describe('the process', () => {
   it('when the configuration is invalid, then it lists every problem in plain words and exits non-zero', async () => {
-    const p = run({ PORT: 'abc', LOG_LEVEL: 'chatty', KNOWLEDGE_DIR: FIXTURE_KNOWLEDGE });
+    const p = run({ PORT: 'abc', LOG_LEVEL: 'chatty', KNOWLEDGE_DIR: REAL_KNOWLEDGE });
     const [code] = await once(p.child, 'exit');
     expect(code).not.toBe(0);
     expect(p.err()).toContain('PORT');
@@ -51,7 +51,7 @@ describe('the process', () => {
   });
 
   it('when it starts on embedded defaults and gets SIGTERM, then it becomes ready, answers, and stops cleanly', async () => {
-    const p = run({ PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_DIR: FIXTURE_KNOWLEDGE });
+    const p = run({ PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_DIR: REAL_KNOWLEDGE });
     await waitFor(() => p.out().includes('bot ready'));
     const ready = JSON.parse(
       p
