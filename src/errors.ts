@@ -7,6 +7,8 @@ export const ErrorCodes = {
   STORAGE_UNAVAILABLE: { code: 'STORAGE_UNAVAILABLE', patientKey: 'system.storage_unavailable' },
   STATE_CONFLICT: { code: 'STATE_CONFLICT', patientKey: 'system.error' },
   HANDOFF_WEBHOOK_FAILED: { code: 'HANDOFF_WEBHOOK_FAILED', patientKey: undefined },
+  /** A stored conversation record could not be read; the conversation starts afresh. */
+  STATE_UNREADABLE: { code: 'STATE_UNREADABLE', patientKey: undefined },
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]['code'];

@@ -19,7 +19,8 @@ import { ContentError } from './knowledge/problems.js';
 import { contentRequirements } from './knowledge/requirements.js';
 import { createLogger, createTranscriptLogger, type Logger } from './logger.js';
 import { buildNluFromKnowledge } from './nlu/load.js';
-import { type ConversationStore, MemoryStore } from './storage/store.js';
+import { createStore } from './storage/create-store.js';
+import type { ConversationStore } from './storage/store.js';
 
 export interface Service {
   server: Server;
@@ -60,7 +61,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     { entries: knowledge.topics.size, ms: Math.round(performance.now() - nluStarted) },
     'knowledge loaded and understanding trained',
   );
-  const store = options.store ?? new MemoryStore(config.stateTtlSeconds, clock);
+  const store = options.store ?? createStore(config, log, clock);
   const runner = new TurnRunner(store, brain, log, clock);
   const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
   const bot = new ClinicBot({
@@ -97,13 +98,14 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.server.close(() => resolve());
-        server.server.closeIdleConnections?.();
-      }).catch(() => undefined);
+      // Stop accepting; idle keep-alive connections are closed now, busy ones when their turn ends.
+      const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([runner.whenIdle(), grace]);
-      await store.close();
+      await Promise.race([Promise.all([closed, runner.whenIdle()]), grace]);
+      // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
+      server.server.closeAllConnections?.();
+      await store.close().catch(() => undefined);
     })());
 
   return { server, config, knowledge, store, runner, log, stop };
