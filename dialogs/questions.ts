@@ -252,12 +252,20 @@ function interpretAge(nlu: Understanding): Interpretation | undefined {
 
 function interpretProgress(nlu: Understanding, ctx: AnswerContext): Interpretation | undefined {
   let code = optionCode(nlu);
-  if (!code || !(PROGRESS_OPTIONS as readonly string[]).includes(code)) {
+  if (!code || !([...PROGRESS_OPTIONS, 'tried'] as readonly string[]).includes(code)) {
     const yn = yesNoOf(nlu, ctx.minConfidence);
     code = yn === 'yes' ? 'better' : yn === 'no' ? 'same' : undefined;
   }
   if (!code) return undefined;
   if (code === 'worse') return { code, signals: ['sciatica.not_improving'] };
+  if (code === 'tried') {
+    // They named what they tried but not whether it helps. Conservative care comes first for
+    // 6-8 weeks (shared/clinical.md section 3): past 6 weeks, or with an unknown duration, count
+    // it as not improving, so the level can only move up.
+    const duration = ctx.answers.duration;
+    const early = duration === 'under_2_weeks' || duration === '2_to_6_weeks';
+    return { code, signals: early ? [] : ['sciatica.not_improving'] };
+  }
   if (code === 'same') {
     // "Not better after a few weeks of self-care" (shared/clinical.md section 2): two weeks or
     // more; an unknown or unclear duration counts as long, so the level moves up, never down.

@@ -26,6 +26,9 @@ export const languageFileSchema = z
       })
       .strict(),
     followUpPronouns: phrases,
+    polarity: z.object({ negative: phrases, positive: phrases }).strict(),
+    options: z.record(z.string().regex(/^[a-z0-9_]+$/), phrases),
+    alsoAccepted: z.record(z.string(), z.array(z.string())).optional(),
   })
   .strict();
 
@@ -74,7 +77,15 @@ export interface LanguageModel {
   aspect(text: string): Aspect | undefined;
   /** True when the message points back at the current topic ("is IT serious?"). */
   pointsBack(text: string): boolean;
+  /** A statement's yes/no polarity ("I've never had cancer" -> deny), or undefined when mixed or none. */
+  polarity(text: string): 'affirm' | 'deny' | undefined;
+  /** The one offered option whose words the message carries ("sitting for a long time" -> option:sitting). */
+  optionBySynonym(text: string, payloads: readonly string[]): string | undefined;
+  /** True when the message reads as a question rather than a statement. */
+  isQuestion(text: string): boolean;
 }
+
+const QUESTION_START = /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b/;
 
 /** Leading filler that does not change a short answer ("um no", "well yes"). */
 const FILLER = new Set(['um', 'umm', 'uh', 'er', 'erm', 'well', 'oh', 'hmm', 'so', 'and', 'but', 'just']);
@@ -110,6 +121,12 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
       ),
     }),
   );
+  const anyOf = (list: readonly string[]) =>
+    new RegExp(`\\b(?:${list.map((p) => escape(stemmed(p))).filter(Boolean).join('|')})\\b`);
+  const negative = anyOf(file.polarity.negative);
+  // "I have" is positive, "I have never" and "I did not" are not.
+  const positive = new RegExp(`${anyOf(file.polarity.positive).source}(?! (?:not|never|no)\\b)`);
+  const optionPatterns = new Map(Object.entries(file.options).map(([code, list]) => [code, anyOf(list)]));
   const pronouns = new RegExp(
     `\\b(?:${file.followUpPronouns.map((p) => escape(canonical(p))).join('|')})\\b`,
   );
@@ -160,6 +177,30 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     },
     pointsBack(text) {
       return pronouns.test(canonical(text));
+    },
+    polarity(text) {
+      const s = stemmed(text);
+      const neg = negative.test(s);
+      const pos = positive.test(s);
+      if (neg === pos) return undefined;
+      return neg ? 'deny' : 'affirm';
+    },
+    optionBySynonym(text, payloads) {
+      const s = stemmed(text);
+      // Codes accepted next to an offered one without a button of their own.
+      const extra = payloads.flatMap((p) => (file.alsoAccepted?.[p.replace(/^option:/, '')] ?? []).map((c) => `option:${c}`));
+      const hits = [...payloads, ...extra].filter((p) => {
+        const re = optionPatterns.get(p.replace(/^option:/, ''));
+        return p.startsWith('option:') && re !== undefined && re.test(s);
+      });
+      return hits.length === 1 ? hits[0] : undefined;
+    },
+    isQuestion(text) {
+      if (text.trim().endsWith('?')) return true;
+      // Any clause that opens with a question word: "sorry quick one, where do I park".
+      return text
+        .split(/[,.;:!\n]+|\b(?:and|so|but|also|ok|okay|well)\b/i)
+        .some((clause) => QUESTION_START.test(canonical(clause)));
     },
   };
 }

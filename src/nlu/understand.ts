@@ -62,6 +62,12 @@ export function trainingExamples(knowledge: Knowledge): Example[] {
   for (const entry of knowledge.topics.values()) {
     const label = `${TOPIC}${entry.id}`;
     for (const text of [entry.title, ...entry.examples, ...entry.keywords]) examples.push({ text, label });
+    // The entry's own sentences teach its vocabulary too, so new content also improves understanding.
+    for (const body of [entry.answer, ...Object.values(entry.sections)]) {
+      for (const sentence of (body ?? '').split(/(?<=[.!?])\s+/)) {
+        if (sentence.length > 20 && !sentence.includes('{')) examples.push({ text: sentence, label });
+      }
+    }
   }
   for (const [intent, list] of Object.entries(knowledge.intents)) {
     for (const text of list) examples.push({ text, label: `${INTENT}${intent}` });
@@ -130,6 +136,27 @@ export function understand(
   const short = model.language.shortAnswer(text);
   if (short) return { ...base, intent: short, confidence: 0.95 };
 
+  // In the symptom check, a statement is an answer, not a new question: "I've never had cancer"
+  // is a no, "sitting for a long time" picks the "sitting" option.
+  // Waiting for an answer: a yes/no, a number, a duration, or one of the symptom check's options
+  // (not merely after related-topic buttons, when any new question is welcome).
+  const answering =
+    context.expecting === 'yes_no' ||
+    context.expecting === 'pain_score' ||
+    context.expecting === 'duration' ||
+    context.expecting === 'age' ||
+    (context.expecting === 'choice' && (context.choices ?? []).some((c) => /^(option|answer):/.test(c.payload)));
+  const asking = model.language.isQuestion(text);
+  if (answering && !asking) {
+    const offered = context.choices?.map((c) => c.payload) ?? [];
+    const option = model.language.optionBySynonym(text, offered);
+    if (option) return { ...base, ...fromPayload(option), choice: option, confidence: 0.9 };
+    if (context.expecting === 'yes_no') {
+      const polarity = model.language.polarity(text);
+      if (polarity) return { ...base, intent: polarity, confidence: 0.85 };
+    }
+  }
+
   const aspect = model.language.aspect(text);
   const mentioned = model.mentions.filter((m) => m.re.test(words)).map((m) => m.id);
   const ranked = model.classifier.predict(text);
@@ -172,6 +199,12 @@ export function understand(
       };
     }
     return { ...base, intent, confidence: round(best.p), topics };
+  }
+
+  // While the bot waits for an answer, a statement it could not read as one is "not understood"
+  // (asked again in other words), never answered with the nearest knowledge entry.
+  if (answering && !asking && !(best.label.startsWith(INTENT) && best.p >= t.intent)) {
+    return { ...base, intent: 'unknown', topics, confidence: round(best.p) };
   }
 
   // A topic named outright wins when the classifier is unsure between neighbours.
