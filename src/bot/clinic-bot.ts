@@ -28,8 +28,19 @@ export class ClinicBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
-      const someoneElse = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
-      if (someoneElse) await this.respond(context, { kind: 'joined' });
+      const added = context.activity.membersAdded ?? [];
+      const type = context.activity.conversation.conversationType;
+      const group = type === 'groupChat' || type === 'channel';
+      // One-to-one: welcome the person who joined. Group chats and channels: one welcome when the
+      // bot itself is added, not one for every member who joins later.
+      const welcome = group ? added.some((m) => m.id === botId) : added.some((m) => m.id !== botId);
+      if (welcome) await this.respond(context, { kind: 'joined' });
+      await next();
+    });
+    // Teams may announce a personal install only as an installationUpdate.
+    this.onInstallationUpdateAdd(async (context, next) => {
+      if (context.activity.conversation.conversationType === 'personal')
+        await this.respond(context, { kind: 'joined' });
       await next();
     });
   }

@@ -38,18 +38,34 @@ function presentOne(reply: RenderedReply, channel: ChannelInfo): Partial<Activit
 
   const links = reply.choices.filter((c) => c.url);
   const options = reply.choices.filter((c) => !c.url);
-  // Suggested actions show in one-to-one chats; Teams group chats and channels get card buttons.
-  const groupTeams =
-    channel.channelId === 'msteams' && channel.conversationType && channel.conversationType !== 'personal';
   const imBack = (label: string): CardAction => ({ type: ActionTypes.ImBack, title: label, value: label });
+  // A card button sends the choice's payload as well as its label, so the pick is exact.
+  const messageBack = (label: string, payload: string): CardAction => ({
+    type: ActionTypes.MessageBack,
+    title: label,
+    text: label,
+    displayText: label,
+    value: { payload },
+  });
   const buttons: CardAction[] = links.map((c) => ({
     type: ActionTypes.OpenUrl,
     title: c.label,
     value: c.url,
   }));
-  if (groupTeams) buttons.push(...options.map((c) => imBack(c.label)));
-  else if (options.length > 0)
+  if (channel.channelId === 'msteams') {
+    // Teams shows at most 3 suggested actions, and only in one-to-one chats: use card buttons.
+    buttons.push(...options.map((c) => messageBack(c.label, c.payload)));
+  } else if (options.length > 0) {
     activity.suggestedActions = { to: [], actions: options.map((c) => imBack(c.label)) };
-  if (buttons.length > 0) activity.attachments = [CardFactory.heroCard('', undefined, buttons)];
+  }
+  if (buttons.length > 0) {
+    // Teams renders up to 3 buttons on a card; longer lists become a list of cards.
+    const perCard = channel.channelId === 'msteams' ? 3 : 6;
+    const cards = [];
+    for (let i = 0; i < buttons.length; i += perCard)
+      cards.push(CardFactory.heroCard('', undefined, buttons.slice(i, i + perCard)));
+    activity.attachments = cards;
+    activity.attachmentLayout = 'list';
+  }
   return activity;
 }
