@@ -11,6 +11,7 @@ import { createAdapter } from './bot/adapter.js';
 import type { Brain } from './bot/brain.js';
 import { ClinicBot } from './bot/clinic-bot.js';
 import { createClinicBrain } from './bot/clinic-brain.js';
+import { createHandoffNotifier } from './bot/handoff.js';
 import { mountWebChat } from './channels/directline.js';
 import { TurnRunner } from './bot/turn-runner.js';
 import { type Config, ConfigError, parseConfig, readEnvironment } from './config.js';
@@ -63,12 +64,18 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
   );
   const store = options.store ?? createStore(config, log, clock);
   const runner = new TurnRunner(store, brain, log, clock);
+  const handoff = config.handoff.webhookUrl
+    ? createHandoffNotifier({ url: config.handoff.webhookUrl, shareTranscript: config.handoff.shareTranscript, log })
+    : undefined;
   const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
   const bot = new ClinicBot({
     runner,
     knowledge,
     log,
     transcript: createTranscriptLogger(log, config.log.transcripts),
+    afterTurn: (id, result, channelId) => {
+      if (result.outcome.handoff) handoff?.notify(id, channelId, result.outcome);
+    },
   });
   const readiness = async (): Promise<Readiness> => {
     try {
@@ -102,7 +109,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([Promise.all([closed, runner.whenIdle()]), grace]);
+      await Promise.race([Promise.all([closed, runner.whenIdle(), handoff?.whenIdle()]), grace]);
       // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
       server.server.closeAllConnections?.();
       await store.close().catch(() => undefined);

@@ -16,7 +16,7 @@ export interface ClinicBotDeps {
   log: Logger;
   transcript: (conversationId: string, direction: 'in' | 'out', text: string) => void;
   /** Side effects of a finished turn (handoff webhook, metrics). Must not throw. */
-  afterTurn?: (conversationId: string, result: BrainResult) => void;
+  afterTurn?: (conversationId: string, result: BrainResult, channelId: string) => void;
 }
 
 export class ClinicBot extends ActivityHandler {
@@ -56,7 +56,7 @@ export class ClinicBot extends ActivityHandler {
     });
     for (const a of activities) if (a.text) this.deps.transcript(conversationId, 'out', a.text);
     if (activities.length > 0) await context.sendActivities(activities);
-    this.deps.afterTurn?.(conversationId, result);
+    this.deps.afterTurn?.(conversationId, result, context.activity.channelId);
   }
 }
 
