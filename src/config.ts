@@ -45,6 +45,7 @@ const schema = z.object({
   MicrosoftAppTenantId: z.string().optional(),
 
   KNOWLEDGE_DIR: z.string().default('knowledge'),
+  MODEL_CACHE_DIR: z.string().default('node_modules/.cache/clinic-bot'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(262_144),
   HANDOFF_WEBHOOK_URL: url.optional(),
   TRANSCRIPT_SHARING: bool.default(false),
@@ -113,6 +114,8 @@ export interface Config {
   /** True when no app id is set: local use with the Emulator, the terminal chat or the Playground. */
   readonly authDisabled: boolean;
   readonly knowledgeDir: string;
+  /** Where trained understanding models are kept between starts ("off" = always train). */
+  readonly modelCacheDir?: string;
   readonly maxBodyBytes: number;
   readonly handoff: { readonly webhookUrl?: string; readonly shareTranscript: boolean };
   readonly redisUrl?: string;
@@ -168,6 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>, baseDir = p
     },
     authDisabled: !e.MicrosoftAppId,
     knowledgeDir: path.resolve(baseDir, e.KNOWLEDGE_DIR),
+    modelCacheDir: e.MODEL_CACHE_DIR === 'off' ? undefined : path.resolve(baseDir, e.MODEL_CACHE_DIR),
     maxBodyBytes: e.MAX_BODY_BYTES,
     handoff: { webhookUrl: e.HANDOFF_WEBHOOK_URL, shareTranscript: e.TRANSCRIPT_SHARING },
     redisUrl: e.REDIS_URL,

@@ -55,17 +55,28 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
   });
   const clock = options.clock ?? Date.now;
   const knowledge = loadKnowledgeOrThrow(config.knowledgeDir, contentRequirements());
-  const nluStarted = performance.now();
+  let model: { source: string; ms: number } = { source: 'none', ms: 0 };
   const brain: Brain =
-    options.brain ?? createClinicBrain({ knowledge, nlu: buildNluFromKnowledge(knowledge) });
+    options.brain ??
+    createClinicBrain({
+      knowledge,
+      nlu: buildNluFromKnowledge(knowledge, {
+        cacheDir: config.modelCacheDir,
+        onModel: (info) => (model = info),
+      }),
+    });
   log.info(
-    { entries: knowledge.topics.size, ms: Math.round(performance.now() - nluStarted) },
-    'knowledge loaded and understanding trained',
+    { entries: knowledge.topics.size, model: model.source, ms: Math.round(model.ms) },
+    'knowledge loaded, understanding ready',
   );
   const store = options.store ?? createStore(config, log, clock);
   const runner = new TurnRunner(store, brain, log, clock);
   const handoff = config.handoff.webhookUrl
-    ? createHandoffNotifier({ url: config.handoff.webhookUrl, shareTranscript: config.handoff.shareTranscript, log })
+    ? createHandoffNotifier({
+        url: config.handoff.webhookUrl,
+        shareTranscript: config.handoff.shareTranscript,
+        log,
+      })
     : undefined;
   const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
   const bot = new ClinicBot({

@@ -78,10 +78,10 @@ export function trainingExamples(knowledge: Knowledge): Example[] {
 
 export function buildNluModel(
   input: BuildInput,
-  options: { train?: TrainOptions; thresholds?: Thresholds } = {},
+  options: { train?: TrainOptions; thresholds?: Thresholds; classifier?: TextClassifier } = {},
 ): NluModel {
   const examples = trainingExamples(input.knowledge);
-  const classifier = trainClassifier(examples, options.train);
+  const classifier = options.classifier ?? trainClassifier(examples, options.train);
   const vocabulary = new Set<string>();
   for (const e of examples) for (const w of canonical(e.text).split(' ')) if (w) vocabulary.add(w);
   const mentions = [...input.knowledge.topics.values()].map((entry) => {
@@ -145,7 +145,8 @@ export function understand(
     context.expecting === 'pain_score' ||
     context.expecting === 'duration' ||
     context.expecting === 'age' ||
-    (context.expecting === 'choice' && (context.choices ?? []).some((c) => /^(option|answer):/.test(c.payload)));
+    (context.expecting === 'choice' &&
+      (context.choices ?? []).some((c) => /^(option|answer):/.test(c.payload)));
   const asking = model.language.isQuestion(text);
   if (answering && !asking) {
     const offered = context.choices?.map((c) => c.payload) ?? [];

@@ -70,12 +70,14 @@ describe('POST /api/messages', () => {
   });
 
   it.each([
-    ['empty text', ''],
-    ['whitespace', '   \n '],
-  ])('when a message has %s, then the bot still replies', async (_label, text) => {
+    ['empty text', '', undefined],
+    ['whitespace', '   \n ', undefined],
+    ['only emoji', '🙂🙂', undefined],
+    ['only an attachment', '', [{ contentType: 'image/png', contentUrl: 'https://example.org/x.png' }]],
+  ])('when a message has %s, then the bot still replies helpfully', async (label, text, attachments) => {
     const res = await post(
       app.url,
-      messageActivity(text, { conversation: { id: `c-empty-${text.length}` } }),
+      messageActivity(text, { conversation: { id: `c-empty-${label.replace(/ /g, '-')}` }, attachments }),
     );
     expect(res.status).toBe(200);
     expect(res.json.activities.length).toBeGreaterThan(0);
