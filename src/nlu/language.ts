@@ -85,7 +85,8 @@ export interface LanguageModel {
   isQuestion(text: string): boolean;
 }
 
-const QUESTION_START = /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b/;
+const QUESTION_START =
+  /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b/;
 
 /** Leading filler that does not change a short answer ("um no", "well yes"). */
 const FILLER = new Set(['um', 'umm', 'uh', 'er', 'erm', 'well', 'oh', 'hmm', 'so', 'and', 'but', 'just']);
@@ -122,7 +123,12 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     }),
   );
   const anyOf = (list: readonly string[]) =>
-    new RegExp(`\\b(?:${list.map((p) => escape(stemmed(p))).filter(Boolean).join('|')})\\b`);
+    new RegExp(
+      `\\b(?:${list
+        .map((p) => escape(stemmed(p)))
+        .filter(Boolean)
+        .join('|')})\\b`,
+    );
   const negative = anyOf(file.polarity.negative);
   // "I have" is positive, "I have never" and "I did not" are not.
   const positive = new RegExp(`${anyOf(file.polarity.positive).source}(?! (?:not|never|no)\\b)`);
@@ -188,7 +194,9 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     optionBySynonym(text, payloads) {
       const s = stemmed(text);
       // Codes accepted next to an offered one without a button of their own.
-      const extra = payloads.flatMap((p) => (file.alsoAccepted?.[p.replace(/^option:/, '')] ?? []).map((c) => `option:${c}`));
+      const extra = payloads.flatMap((p) =>
+        (file.alsoAccepted?.[p.replace(/^option:/, '')] ?? []).map((c) => `option:${c}`),
+      );
       const hits = [...payloads, ...extra].filter((p) => {
         const re = optionPatterns.get(p.replace(/^option:/, ''));
         return p.startsWith('option:') && re !== undefined && re.test(s);

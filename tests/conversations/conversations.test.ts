@@ -54,10 +54,15 @@ function check(result: BrainResult, e: Expect): string[] {
     const ids = Array.isArray(e.answered) ? e.answered : [e.answered];
     need(!!o.answered && ids.includes(o.answered.topic), `an answer from ${ids.join(' or ')}`);
   }
-  if (e.outOfScope) need(!!o.outOfScope || keys.includes(K.outOfScope) || keys.includes(K.notSure), 'an out-of-scope reply');
+  if (e.outOfScope)
+    need(!!o.outOfScope || keys.includes(K.outOfScope) || keys.includes(K.notSure), 'an out-of-scope reply');
   if (e.didYouMean) need((o.didYouMean?.length ?? 0) > 0, '"did you mean" choices');
   if (e.disposition) need(o.disposition?.level === e.disposition, `disposition ${e.disposition}`);
-  if (e.escalated) need(o.disposition?.via === 'red_flag' && o.disposition.level === e.escalated, `red-flag escalation ${e.escalated}`);
+  if (e.escalated)
+    need(
+      o.disposition?.via === 'red_flag' && o.disposition.level === e.escalated,
+      `red-flag escalation ${e.escalated}`,
+    );
   if (e.handoff) need(!!o.handoff || keys.includes(K.handoffInfo), 'a handoff');
   if (e.booking) need(!!o.bookingOffered || keys.includes(K.bookingInfo), 'booking information');
   if (e.forget) need(!!o.forget, 'forget-me');
@@ -86,7 +91,10 @@ for (const file of files) {
           );
           if (turn.expect) {
             const wrong = check(result, turn.expect);
-            expect(wrong, `turn ${i + 1} "${turn.user}" expected ${wrong.join(', ')}\n${transcript.join('\n')}`).toEqual([]);
+            expect(
+              wrong,
+              `turn ${i + 1} "${turn.user}" expected ${wrong.join(', ')}\n${transcript.join('\n')}`,
+            ).toEqual([]);
           }
         }
       });
