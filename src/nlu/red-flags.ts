@@ -15,7 +15,16 @@
  *      words are not themselves negative. A negated negative ("I don't have no feeling down there")
  *      stays positive: unclear answers move triage up, never down;
  *    - the clause is about someone else ("my mum had cancer"), unless the rule says
- *      `someone_else: counts`.
+ *      `someone_else: counts`;
+ *    - the rule says `long_ago: ignore` and the sentence places it in the distant past or says it
+ *      has resolved ("when I was a kid", "years ago", "it cleared up"), and says nothing recent
+ *      ("yesterday", "last week");
+ *    - one of the rule's `not_with` wordings (an explanation that makes it harmless: "on a diet")
+ *      is in the same sentence and is not itself negated ("I'm not dieting" keeps the match);
+ *    - the rule has `only_with` wordings and none of them is anywhere in the message (not negated,
+ *      about the person): "I had a little fall" counts for fracture risk only with "I'm 82".
+ *    A sentence ends at ".", "!", "?", ";" or a new line; a clause also ends at a comma or a break
+ *    word ("but", "when").
  *
  * Pure and deterministic once compiled; loading (file I/O, YAML, zod) is kept in the two load*
  * functions at the end.
@@ -42,6 +51,9 @@ const ruleSchema = z.object({
   patterns: phraseList.min(1),
   not_when_part_of: phraseList.optional(),
   someone_else: z.enum(['ignore', 'counts']).optional(),
+  long_ago: z.enum(['ignore', 'counts']).optional(),
+  not_with: phraseList.optional(),
+  only_with: phraseList.optional(),
   note: z.string().optional(),
   fires: phraseList,
   does_not_fire: phraseList,
@@ -63,6 +75,10 @@ const languageSchema = z.object({
   list_joiners: phraseList,
   someone_else: phraseList,
   self: phraseList,
+  /** Distant past or resolved ("years ago", "as a kid", "cleared up"), for rules with `long_ago: ignore`. */
+  long_ago: phraseList.optional(),
+  /** Recent or now ("yesterday", "last week"): a sentence with one of these is never "long ago". */
+  recent: phraseList.optional(),
   known_words: z.array(z.string()),
 });
 
@@ -191,6 +207,7 @@ function escapeRegex(text: string): string {
 
 class PatternCompiler {
   private readonly parsedVocab = new Map<string, PatternNode[][]>();
+  private readonly firstVocab = new Map<string, { first: FirstWords; empty: boolean }>();
   private readonly compiledVocab = new Map<string, string>();
   private readonly stack: string[] = [];
   /** Regex source of the clause-break phrases: a "..." gap never runs across one. */
@@ -211,6 +228,53 @@ class PatternCompiler {
   /** Several phrases -> one alternation, longest first so the longest wording wins. */
   compileAll(sources: readonly string[]): string {
     return alternation(sources.map((p) => this.compile(p)));
+  }
+
+  /** Several phrases -> a matcher that is tried only at the tokens a phrase can start with. */
+  matcher(sources: readonly string[]): Matcher {
+    const re = new RegExp(`${this.compileAll(sources)}(?= |$)`, 'dy');
+    const first: FirstWords = { words: new Set(), prefixes: new Set(), any: false };
+    for (const source of sources) if (this.firstOfSequence(parsePattern(source), first)) first.any = true;
+    return { re, first, prefixes: [...first.prefixes] };
+  }
+
+  /** Adds the words `seq` can start with to `first`; true when `seq` can match no words at all. */
+  private firstOfSequence(seq: readonly PatternNode[], first: FirstWords): boolean {
+    for (const n of seq) if (!this.firstOfNode(n, first)) return false;
+    return true;
+  }
+
+  private firstOfNode(n: PatternNode, first: FirstWords): boolean {
+    switch (n.kind) {
+      case 'word':
+        if (n.prefix) first.prefixes.add(n.text);
+        else first.words.add(n.text);
+        return false;
+      case 'gap':
+        first.any = true; // a gap can start anywhere
+        return true;
+      case 'choice': {
+        let empty = n.optional;
+        for (const option of n.options) if (this.firstOfSequence(option, first)) empty = true;
+        return empty;
+      }
+      case 'slot': {
+        let done = this.firstVocab.get(n.name);
+        if (done === undefined) {
+          const own: FirstWords = { words: new Set(), prefixes: new Set(), any: false };
+          let empty = false;
+          this.firstVocab.set(n.name, { first: own, empty: true }); // a guard: vocab never refers to itself
+          for (const phrase of this.vocab[n.name] ?? [])
+            if (this.firstOfSequence(parsePattern(phrase), own)) empty = true;
+          done = { first: own, empty };
+          this.firstVocab.set(n.name, done);
+        }
+        for (const w of done.first.words) first.words.add(w);
+        for (const pre of done.first.prefixes) first.prefixes.add(pre);
+        if (done.first.any) first.any = true;
+        return done.empty;
+      }
+    }
   }
 
   private sequence(seq: readonly PatternNode[]): string {
@@ -264,8 +328,18 @@ function alternation(sources: readonly string[]): string {
   return `(?:${unique.join('|')})`;
 }
 
-function toRegex(source: string): RegExp {
-  return new RegExp(`${source}(?= |$)`, 'gd');
+/** The words a match can start with: whole words, word beginnings (`word*`), or any word. */
+interface FirstWords {
+  words: Set<string>;
+  prefixes: Set<string>;
+  any: boolean;
+}
+
+/** A sticky regular expression over the token string, and the words a match can start with. */
+interface Matcher {
+  re: RegExp;
+  first: FirstWords;
+  prefixes: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +349,8 @@ interface Token {
   norm: string;
   start: number;
   end: number;
+  /** A sentence ends here: ".", "!", "?", ";" or a new line. */
+  stop?: boolean;
 }
 
 const APOSTROPHES = "'\u2018\u2019\u201b\u02bc\u0060\u00b4";
@@ -301,7 +377,9 @@ function tokenize(text: string): Token[] {
         .replace(/[^a-z0-9]/g, '')
         .replace(/([a-z])\1{2,}/g, '$1$1');
     }
-    if (norm !== '') tokens.push({ norm, start: m.index, end: m.index + raw.length });
+    if (norm === BREAK && /^[.!?;\n]$/.test(raw)) {
+      tokens.push({ norm, start: m.index, end: m.index + raw.length, stop: true });
+    } else if (norm !== '') tokens.push({ norm, start: m.index, end: m.index + raw.length });
   }
   return tokens;
 }
@@ -334,6 +412,17 @@ function deletions(word: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
   return out;
+}
+
+/**
+ * How likely a one-edit typo is, when several table words are one edit away: a left-out letter
+ * ("numbess" for "numbness") is the most common slip, then swapped letters, then a wrong letter,
+ * then an extra letter.
+ */
+function typoRank(typed: string, candidate: string): number {
+  if (candidate.length > typed.length) return 0;
+  if (candidate.length < typed.length) return 3;
+  return [...typed].sort().join('') === [...candidate].sort().join('') ? 1 : 2;
 }
 
 class TypoCorrector {
@@ -373,7 +462,12 @@ class TypoCorrector {
       for (const d of deletions(word)) for (const w of this.index.get(d) ?? []) candidates.add(w);
       const hits = [...candidates]
         .filter((w) => DamerauLevenshteinDistance(word, w, { restricted: true }) === 1)
-        .sort((a, b) => Number(b[0] === word[0]) - Number(a[0] === word[0]) || (a < b ? -1 : 1));
+        .sort(
+          (a, b) =>
+            Number(b[0] === word[0]) - Number(a[0] === word[0]) ||
+            typoRank(word, a) - typoRank(word, b) ||
+            (a < b ? -1 : 1),
+        );
       result = hits[0] ?? word;
     }
     if (this.cache.size >= 10_000) this.cache.clear();
@@ -392,24 +486,30 @@ interface Span {
 
 interface CompiledRule {
   rule: RedFlagRule;
-  re: RegExp;
-  except?: RegExp;
+  re: Matcher;
+  except?: Matcher;
+  notWith?: Matcher;
+  onlyWith?: Matcher;
 }
 
 interface Cues {
-  before: RegExp;
-  after: RegExp;
-  pseudo: RegExp;
-  breaks: RegExp;
-  joiners: RegExp;
-  others: RegExp;
-  self: RegExp;
+  before: Matcher;
+  after: Matcher;
+  pseudo: Matcher;
+  breaks: Matcher;
+  joiners: Matcher;
+  others: Matcher;
+  self: Matcher;
+  longAgo?: Matcher;
+  recent?: Matcher;
 }
 
 /** The token string and maps from its character offsets back to token indices. */
 interface Prepared {
   tokens: Token[];
   text: string;
+  /** Offset in `text` of the space before each token. */
+  offsets: number[];
   startAt: Map<number, number>;
   endAt: Map<number, number>;
 }
@@ -418,28 +518,41 @@ function prepare(raw: string, typos: TypoCorrector): Prepared {
   const tokens = tokenize(raw);
   const startAt = new Map<number, number>();
   const endAt = new Map<number, number>();
+  const offsets: number[] = [];
   let text = '';
   tokens.forEach((t, i) => {
     if (t.norm !== BREAK) t.norm = typos.correct(t.norm);
+    offsets.push(text.length);
     startAt.set(text.length, i);
     text += ` ${t.norm}`;
     endAt.set(text.length, i + 1);
   });
-  return { tokens, text, startAt, endAt };
+  return { tokens, text, offsets, startAt, endAt };
 }
 
 interface Found extends Span {
   gaps: Span[];
 }
 
-/** Every match of `re`, one per starting token (longest alternative first). */
-function findAll(re: RegExp, p: Prepared, withGaps = false): Found[] {
+function canStart(m: Matcher, word: string): boolean {
+  if (m.first.any || m.first.words.has(word)) return true;
+  for (const pre of m.prefixes) if (word.startsWith(pre)) return true;
+  return false;
+}
+
+/** Every match, one per starting token (longest alternative first), tried only where one can start. */
+function findAll(matcher: Matcher, p: Prepared, withGaps = false): Found[] {
   const out: Found[] = [];
-  re.lastIndex = 0;
-  for (let m = re.exec(p.text); m !== null; m = re.exec(p.text)) {
-    const s = p.startAt.get(m.index);
+  const { re } = matcher;
+  for (let i = 0; i < p.tokens.length; i++) {
+    const token = p.tokens[i];
+    if (token === undefined || !canStart(matcher, token.norm)) continue;
+    re.lastIndex = p.offsets[i] ?? 0;
+    const m = re.exec(p.text);
+    if (m === null) continue;
+    const s = i;
     const e = p.endAt.get(m.index + m[0].length);
-    if (s !== undefined && e !== undefined && e > s) {
+    if (e !== undefined && e > s) {
       const gaps: Span[] = [];
       if (withGaps && m.indices) {
         for (let g = 1; g < m.indices.length; g++) {
@@ -452,7 +565,6 @@ function findAll(re: RegExp, p: Prepared, withGaps = false): Found[] {
       }
       out.push({ s, e, gaps });
     }
-    re.lastIndex = m.index + 1;
   }
   return out;
 }
@@ -463,7 +575,7 @@ const inside = (a: Span, b: Span): boolean => a.s >= b.s && a.e <= b.e;
 export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
   const { settings, language } = table;
   const compiler = new PatternCompiler(table.vocab, settings.gap_words);
-  const re = (phrases: readonly string[]): RegExp => toRegex(compiler.compileAll(phrases));
+  const re = (phrases: readonly string[]): Matcher => compiler.matcher(phrases);
   compiler.gapGuard = compiler.compileAll(language.clause_breaks);
   const cues: Cues = {
     before: re(language.negation_before),
@@ -473,11 +585,15 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     joiners: re(language.list_joiners),
     others: re(language.someone_else),
     self: re(language.self),
+    ...(language.long_ago?.length ? { longAgo: re(language.long_ago) } : {}),
+    ...(language.recent?.length ? { recent: re(language.recent) } : {}),
   };
   const rules: CompiledRule[] = table.rules.map((rule) => ({
     rule,
     re: re(rule.patterns),
     ...(rule.not_when_part_of?.length ? { except: re(rule.not_when_part_of) } : {}),
+    ...(rule.not_with?.length ? { notWith: re(rule.not_with) } : {}),
+    ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
   }));
   const known = language.known_words.map((w) => foldPhrase(w).replace(/[^a-z0-9]/g, ''));
   const typos = new TypoCorrector(compiler.words, known, settings.typo_min_length);
@@ -554,16 +670,62 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return nearest?.other ?? false;
     };
 
+    // Sentences: a "|" token that was ".", "!", "?", ";" or a new line ends one.
+    const stops: number[] = [];
+    p.tokens.forEach((t, i) => {
+      if (t.stop) stops.push(i);
+    });
+    const sentenceOf = (m: Span): Span => {
+      let s = 0;
+      let e = n;
+      for (const b of stops) {
+        if (b < m.s) s = b + 1;
+        else if (b >= m.e) {
+          e = b;
+          break;
+        }
+      }
+      return { s, e };
+    };
+    /** Cues that count: not negated, inside the sentence of `m`. */
+    const liveIn = (list: Found[], m: Span): boolean => {
+      const sent = sentenceOf(m);
+      return list.some((c) => inside(c, sent) && !negated(c));
+    };
+    let longAgo: Found[] | undefined;
+    let recent: Found[] | undefined;
+    const isLongAgo = (m: Span): boolean => {
+      if (!cues.longAgo) return false;
+      recent ??= cues.recent ? findAll(cues.recent, p) : [];
+      const recentCues = recent;
+      longAgo ??= findAll(cues.longAgo, p).filter((c) => !recentCues.some((r) => overlaps(c, r)));
+      return liveIn(longAgo, m) && !recentCues.some((r) => inside(r, sentenceOf(m)));
+    };
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
-    for (const { rule, re: ruleRe, except } of rules) {
-      const exceptions = except ? findAll(except, p) : [];
+    for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
+      let exceptions: Found[] | undefined;
+      let explanations: Found[] | undefined;
+      let companion: boolean | undefined;
       let lastEnd = -1;
       for (const m of findAll(ruleRe, p, true)) {
         if (m.s < lastEnd) continue;
+        exceptions ??= except ? findAll(except, p) : [];
         if (exceptions.some((x) => overlaps(x, m))) continue;
         if (negated(m)) continue;
         if (rule.someone_else !== 'counts' && aboutSomeoneElse(m)) continue;
+        if (rule.long_ago === 'ignore' && isLongAgo(m)) continue;
+        if (notWith) {
+          explanations ??= findAll(notWith, p, true);
+          if (liveIn(explanations, m)) continue;
+        }
+        if (onlyWith) {
+          companion ??= findAll(onlyWith, p, true).some(
+            (c) => !negated(c) && (rule.someone_else === 'counts' || !aboutSomeoneElse(c)),
+          );
+          if (!companion) continue;
+        }
         lastEnd = m.e;
         const first = p.tokens[m.s];
         const last = p.tokens[m.e - 1];
@@ -696,6 +858,8 @@ export function checkRedFlagTable(table: RedFlagTable, file = 'red-flags.yaml'):
     }
     tryCompile(rule.id, rule.patterns);
     tryCompile(rule.id, rule.not_when_part_of ?? []);
+    tryCompile(rule.id, rule.not_with ?? []);
+    tryCompile(rule.id, rule.only_with ?? []);
   }
   return problems;
 }

@@ -17,10 +17,17 @@ import type {
 } from '../../dialogs/types.js';
 import { assess, isRedFlagLevel, type TriageTable } from '../../dialogs/triage-rules.js';
 import type { Knowledge } from '../knowledge/load.js';
-import { trainClassifier, type Example, type TextClassifier, type TrainOptions } from './classifier.js';
+import {
+  trainClassifier,
+  type Example,
+  type Prediction,
+  type TextClassifier,
+  type TrainOptions,
+} from './classifier.js';
 import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagDetector } from './red-flags.js';
+import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
 
 export const OOS_LABEL = 'oos';
 const TOPIC = 'topic:';
@@ -35,6 +42,9 @@ export interface Thresholds {
   candidate: number;
 }
 
+/** A named topic may reorder candidates only while the classifier's best guess is below this. */
+const MENTION_OVERRIDE_BELOW = 0.5;
+
 export const DEFAULT_THRESHOLDS: Thresholds = { accept: 0.3, intent: 0.45, candidate: 0.08 };
 
 export interface NluModel {
@@ -46,6 +56,10 @@ export interface NluModel {
   mentions: ReadonlyArray<{ id: string; re: RegExp }>;
   /** Words seen in training, to tell gibberish from an off-topic question. */
   vocabulary: ReadonlySet<string>;
+  /** Corrects one-letter slips in words the model knows, before classification. */
+  spelling: SpellingCorrector;
+  /** Which follow-up sections each entry has. */
+  sections: ReadonlyMap<string, ReadonlySet<Aspect>>;
   thresholds: Thresholds;
 }
 
@@ -82,12 +96,21 @@ export function buildNluModel(
 ): NluModel {
   const examples = trainingExamples(input.knowledge);
   const classifier = options.classifier ?? trainClassifier(examples, options.train);
-  const vocabulary = new Set<string>();
-  for (const e of examples) for (const w of canonical(e.text).split(' ')) if (w) vocabulary.add(w);
+  const frequencies = new Map<string, number>();
+  for (const e of examples)
+    for (const w of canonical(e.text).split(' ')) if (w) frequencies.set(w, (frequencies.get(w) ?? 0) + 1);
+  const vocabulary = new Set(frequencies.keys());
+  // Phrases that name an entry: its title and its distinctive keywords. A keyword two entries share,
+  // or one that is a follow-up cue ("how long"), names nothing.
+  const cues = compileLanguage(input.language);
+  const owners = new Map<string, number>();
+  for (const entry of input.knowledge.topics.values())
+    for (const k of new Set(entry.keywords.map(canonical))) owners.set(k, (owners.get(k) ?? 0) + 1);
   const mentions = [...input.knowledge.topics.values()].map((entry) => {
-    const names = [...entry.keywords, entry.title.replace(/\(.*?\)/g, '')]
-      .map((k) => canonical(k))
-      .filter((k) => k.length >= 4);
+    const names = [
+      ...entry.keywords.map(canonical).filter((k) => owners.get(k) === 1 && !cues.aspect(k)),
+      canonical(entry.title.replace(/\(.*?\)/g, '')),
+    ].filter((k) => k.length >= 4);
     const re = new RegExp(
       `\\b(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`,
     );
@@ -95,11 +118,15 @@ export function buildNluModel(
   });
   return {
     classifier,
-    language: compileLanguage(input.language),
+    language: cues,
     redFlags: input.redFlags,
     triage: input.triage,
     mentions,
     vocabulary,
+    spelling: createSpellingCorrector(frequencies),
+    sections: new Map(
+      [...input.knowledge.topics.values()].map((e) => [e.id, new Set(Object.keys(e.sections) as Aspect[])]),
+    ),
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
   };
 }
@@ -158,9 +185,12 @@ export function understand(
     }
   }
 
-  const aspect = model.language.aspect(text);
-  const mentioned = model.mentions.filter((m) => m.re.test(words)).map((m) => m.id);
-  const ranked = model.classifier.predict(text);
+  // Classify the text with one-letter slips in known words corrected; red flags and entities above
+  // read what the person actually typed.
+  const corrected = model.spelling.correctText(words.split(' ')).join(' ');
+  const aspect = model.language.aspect(corrected);
+  const mentioned = model.mentions.filter((m) => m.re.test(corrected)).map((m) => m.id);
+  const ranked = classify(model, corrected);
   const best = ranked[0] ?? { label: OOS_LABEL, p: 1 };
   const t = model.thresholds;
 
@@ -208,22 +238,40 @@ export function understand(
     return { ...base, intent: 'unknown', topics, confidence: round(best.p) };
   }
 
-  // A topic named outright wins when the classifier is unsure between neighbours.
-  if (mentioned.length > 0 && best.label !== OOS_LABEL) {
+  // A topic named outright wins when the classifier is unsure between neighbours (never over a
+  // confident classifier: "do I need an MRI scan" names no condition even if MRI is a keyword).
+  if (mentioned.length === 1 && best.label !== OOS_LABEL && best.p < MENTION_OVERRIDE_BELOW) {
     const boosted = boostMentioned(topics, mentioned);
     if (boosted[0] && boosted[0].confidence >= t.accept) {
+      const top = boosted[0].id;
       return {
         ...base,
         intent: 'question',
         topics: boosted,
-        aspect: aspectFor(aspect),
+        aspect: aspectOf(model, top, aspect),
         confidence: boosted[0].confidence,
       };
     }
   }
+  // Several of our topics named ("disc problems?"): not out of scope, but not sure which: the
+  // machine offers them as "did you mean".
+  if (mentioned.length > 1 && !(best.label.startsWith(TOPIC) && best.p >= t.accept)) {
+    const candidates = boostMentioned(topics, mentioned).map((c) => ({
+      ...c,
+      confidence: Math.min(c.confidence, 0.4),
+    }));
+    return { ...base, intent: 'question', topics: candidates, confidence: candidates[0]?.confidence ?? 0.3 };
+  }
 
   if (best.label.startsWith(TOPIC) && best.p >= t.accept) {
-    return { ...base, intent: 'question', topics, aspect: aspectFor(aspect), confidence: round(best.p) };
+    const top = best.label.slice(TOPIC.length);
+    return {
+      ...base,
+      intent: 'question',
+      topics,
+      aspect: aspectOf(model, top, aspect),
+      confidence: round(best.p),
+    };
   }
 
   if (best.label === OOS_LABEL && best.p >= t.accept) {
@@ -232,9 +280,28 @@ export function understand(
 
   // Nothing is sure enough: gibberish is "not understood"; anything else is out of scope, with the
   // weak candidates kept so the machine can offer "did you mean".
-  const known = words.split(' ').filter((w) => model.vocabulary.has(w)).length;
-  const intent: Intent = known / words.split(' ').length < 0.34 ? 'unknown' : 'out_of_scope';
+  const known = corrected.split(' ').filter((w) => model.vocabulary.has(w)).length;
+  const intent: Intent = known / corrected.split(' ').length < 0.34 ? 'unknown' : 'out_of_scope';
   return { ...base, intent, topics, confidence: round(1 - best.p) };
+}
+
+/**
+ * Classify the whole message and, when it has several clauses ("no bladder problems, just wondering
+ * how long sciatica lasts"; two questions at once), each clause too; keep the most confident reading.
+ */
+function classify(model: NluModel, text: string): Prediction[] {
+  const whole = model.classifier.predict(text);
+  const clauses = text
+    .split(/\s*(?:[,.;:!?]+|\b(?:but|just|also|and also|anyway)\b)\s*/)
+    .map((c) => c.trim())
+    .filter((c) => c.split(' ').length >= 3);
+  if (clauses.length < 2) return whole;
+  let best = whole;
+  for (const clause of clauses) {
+    const ranked = model.classifier.predict(clause);
+    if ((ranked[0]?.p ?? 0) > (best[0]?.p ?? 0) + 0.15 && ranked[0]?.label !== OOS_LABEL) best = ranked;
+  }
+  return best;
 }
 
 /** Red-flag rules that fire now and did not already fire on what the conversation had said. */
@@ -274,8 +341,14 @@ function boostMentioned(topics: TopicMatch[], mentioned: string[]): TopicMatch[]
   return out.sort((a, b) => b.confidence - a.confidence).slice(0, 3);
 }
 
-function aspectFor(aspect: Aspect | undefined): Aspect | undefined {
-  return aspect === 'more' ? undefined : aspect;
+/**
+ * The part of a named topic a question asks for, when the topic has that section: "how is
+ * piriformis treated" -> piriformis' Treatment. When it has none, the question is about the topic
+ * itself ("do I need an MRI scan" is the scans entry, not the general diagnosis entry).
+ */
+function aspectOf(model: NluModel, topic: string, aspect: Aspect | undefined): Aspect | undefined {
+  if (!aspect || aspect === 'more') return undefined;
+  return model.sections.get(topic)?.has(aspect) ? aspect : undefined;
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {
