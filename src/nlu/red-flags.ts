@@ -7,7 +7,8 @@
  * 2. Typos: a word of 5+ letters that is neither in the table's own words nor a known English word
  *    is replaced by the table word at edit distance 1 (natural's Damerau-Levenshtein), if any.
  * 3. Every rule's patterns, precompiled into one regular expression over the token string, are
- *    searched. A match is dropped when
+ *    searched, each only at the tokens that one of its patterns can start with (an index built
+ *    from the patterns, so a long table stays fast). A match is dropped when
  *    - it is part of one of the rule's `not_when_part_of` phrases ("hay fever");
  *    - it is negated: a negation word stands before it in the same clause (within
  *      `negation_window` words, not back across a list joiner such as "and") or inside its `...`

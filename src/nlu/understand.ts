@@ -60,6 +60,8 @@ export interface NluModel {
   spelling: SpellingCorrector;
   /** Which follow-up sections each entry has. */
   sections: ReadonlyMap<string, ReadonlySet<Aspect>>;
+  /** Single keyword words that several entries share ("disc"), for "did you mean" on vague messages. */
+  sharedWords: ReadonlyMap<string, readonly string[]>;
   thresholds: Thresholds;
 }
 
@@ -106,6 +108,15 @@ export function buildNluModel(
   const owners = new Map<string, number>();
   for (const entry of input.knowledge.topics.values())
     for (const k of new Set(entry.keywords.map(canonical))) owners.set(k, (owners.get(k) ?? 0) + 1);
+  const wordOwners = new Map<string, Set<string>>();
+  for (const entry of input.knowledge.topics.values())
+    for (const k of entry.keywords)
+      for (const w of canonical(k).split(' '))
+        if (w.length >= 4 && !cues.aspect(w))
+          (wordOwners.get(w) ?? wordOwners.set(w, new Set()).get(w)!).add(entry.id);
+  const sharedWords = new Map(
+    [...wordOwners].filter(([, ids]) => ids.size >= 2 && ids.size <= 4).map(([w, ids]) => [w, [...ids]]),
+  );
   const mentions = [...input.knowledge.topics.values()].map((entry) => {
     const names = [
       ...entry.keywords.map(canonical).filter((k) => owners.get(k) === 1 && !cues.aspect(k)),
@@ -122,6 +133,7 @@ export function buildNluModel(
     redFlags: input.redFlags,
     triage: input.triage,
     mentions,
+    sharedWords,
     vocabulary,
     spelling: createSpellingCorrector(frequencies),
     sections: new Map(
@@ -272,6 +284,16 @@ export function understand(
       aspect: aspectOf(model, top, aspect),
       confidence: round(best.p),
     };
+  }
+
+  // A short, vague message with a word several entries share ("disc problems?"): offer them.
+  const tokens = corrected.split(' ');
+  if (tokens.length <= 4 && !(best.label.startsWith(INTENT) && best.p >= t.intent)) {
+    const shared = tokens.map((w) => model.sharedWords.get(w)).find((ids) => ids !== undefined);
+    if (shared) {
+      const candidates = shared.map((id) => ({ id, confidence: 0.4 }));
+      return { ...base, intent: 'question', topics: candidates, confidence: 0.4 };
+    }
   }
 
   if (best.label === OOS_LABEL && best.p >= t.accept) {

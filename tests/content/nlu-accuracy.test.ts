@@ -14,26 +14,26 @@ const { model } = loadNlu(REAL_KNOWLEDGE);
 
 // The measured red-flag recall, kept as a floor. The target is 100%; the symptom check asks about
 // every red flag explicitly, and this detector is the second net for what people volunteer.
-const RED_FLAG_RECALL_FLOOR = 0.88;
-const RED_FLAG_RECALL_FLOOR_2 = 0.8;
+const RED_FLAG_RECALL_FLOOR = 0.98;
+const RED_FLAG_RECALL_FLOOR_2 = 0.88;
 
 describe('understanding, measured on the held-out set', () => {
   const report = evaluate(model, loadEvalSet());
 
   it('when patients ask about topics, then the top answer is right often enough', () => {
-    expect(report.topic.rate).toBeGreaterThanOrEqual(0.83);
+    expect(report.topic.rate).toBeGreaterThanOrEqual(0.91);
     expect(report.aspect.rate).toBeGreaterThanOrEqual(0.9);
     expect(report.intent.rate).toBeGreaterThanOrEqual(0.93);
   });
 
   it('when a message is out of scope, then it is recognised and not answered with the nearest entry', () => {
     expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.9);
-    expect(report.oosPrecision.rate).toBeGreaterThanOrEqual(0.78);
+    expect(report.oosPrecision.rate).toBeGreaterThanOrEqual(0.9);
   });
 
   it('when a message carries a red flag, then it fires; when it is a near miss, then it rarely does', () => {
     expect(report.redFlagRecall.rate).toBeGreaterThanOrEqual(RED_FLAG_RECALL_FLOOR);
-    expect(report.falseAlarm.rate).toBeLessThanOrEqual(0.06);
+    expect(report.falseAlarm.rate).toBeLessThanOrEqual(0.03);
   });
 
   it('when pain scores, durations, ages and places are typed, then they are extracted', () => {
@@ -46,8 +46,8 @@ describe.skipIf(!existsSync(SECOND))('understanding, measured on the second held
   it('when patients type messages nobody tuned against, then the safety and scope floors hold', () => {
     const report = evaluate(model, loadEvalSet(SECOND));
     expect(report.redFlagRecall.rate).toBeGreaterThanOrEqual(RED_FLAG_RECALL_FLOOR_2);
-    expect(report.falseAlarm.rate).toBeLessThanOrEqual(0.1);
-    expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.8);
-    expect(report.topic.rate).toBeGreaterThanOrEqual(0.75);
+    expect(report.falseAlarm.rate).toBeLessThanOrEqual(0.05);
+    expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.82);
+    expect(report.topic.rate).toBeGreaterThanOrEqual(0.91);
   });
 });

@@ -133,13 +133,23 @@ function miniTable(): RedFlagTable {
       someone_else: ['my {relative}'],
       self: ['i', 'my'],
       known_words: ['fewer'],
+      long_ago: ['years ago', 'when i was a kid', 'cleared up'],
+      recent: ['yesterday', 'last week'],
     },
-    vocab: { relative: ['mum', 'dad'], numb: ['numb', 'numbness', 'no feeling'] },
+    vocab: {
+      relative: ['mum', 'dad'],
+      numb: ['numb', 'numbness', 'no feeling'],
+      age: ['im (80|90)'],
+    },
     rules: [
       rule('numb-seat', 'ce.saddle_numbness', ['{numb} down there']),
       rule('fever', 'systemic.fever', ['fever'], { not_when_part_of: ['hay fever'] }),
       rule('cough', 'pain.cough', ['cough ... hurts']),
       rule('kid', 'child', ['my son has'], { someone_else: 'counts' }),
+      rule('crash', 'trauma.major', ['car crash'], { long_ago: 'ignore' }),
+      rule('thin', 'weight_loss', ['lost weight'], { not_with: ['dieting'] }),
+      rule('slip', 'fracture.risk', ['slipped'], { only_with: ['{age}'] }),
+      rule('cancer', 'history.cancer', ['had cancer']),
     ],
   };
 }
@@ -217,6 +227,89 @@ describe('compileRedFlags', () => {
     expect(fires('fewer', 'systemic.fever')).toBe(false);
     expect(fires('never', 'systemic.fever')).toBe(false);
     expect(fires('numbbbb down there', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when a typo is one edit from several table words, then a left-out letter is preferred', () => {
+    const table = miniTable();
+    table.rules.push({
+      id: 'numbers',
+      signal: 'ce.bowel',
+      patterns: ['numbers'],
+      fires: ['-'],
+      does_not_fire: ['-'],
+    });
+    const both = compileRedFlags(table);
+    // "numbess" is one edit from "numbers" (a wrong letter) and "numbness" (a left-out letter).
+    expect(both.detect('numbess down there').signals).toEqual(['ce.saddle_numbness']);
+  });
+
+  it('when the sentence puts it long ago or says it cleared up, then a long_ago: ignore rule does not fire', () => {
+    expect(fires('I was in a car crash', 'trauma.major')).toBe(true);
+    expect(fires('I was in a car crash years ago', 'trauma.major')).toBe(false);
+    expect(fires('when I was a kid I was in a car crash', 'trauma.major')).toBe(false);
+    expect(fires('a car crash, but it cleared up', 'trauma.major')).toBe(false);
+  });
+
+  it('when the same sentence also says something recent, then long ago does not apply', () => {
+    expect(fires('a car crash years ago and another car crash yesterday', 'trauma.major')).toBe(true);
+    expect(fires('car crash years ago, car crash last week', 'trauma.major')).toBe(true);
+  });
+
+  it('when the long-ago words are in another sentence or negated, then they do not count', () => {
+    expect(fires('I was in a car crash. Years ago I had a bad back.', 'trauma.major')).toBe(true);
+    expect(fires('I was in a car crash! Years ago I had a bad back', 'trauma.major')).toBe(true);
+    expect(fires('a car crash and it has not cleared up', 'trauma.major')).toBe(true);
+  });
+
+  it('when a rule does not say long_ago: ignore, then long ago does not stop it', () => {
+    expect(fires('I had cancer years ago', 'history.cancer')).toBe(true);
+    expect(fires('numbness down there years ago', 'ce.saddle_numbness')).toBe(true);
+  });
+
+  it('when a not_with explanation is in the same sentence, then the rule does not fire', () => {
+    expect(fires('I lost weight', 'weight_loss')).toBe(true);
+    expect(fires('I lost weight because I was dieting', 'weight_loss')).toBe(false);
+    expect(fires('I was dieting, then I lost weight', 'weight_loss')).toBe(false);
+  });
+
+  it('when the not_with explanation is negated or in another sentence, then the rule still fires', () => {
+    expect(fires('I lost weight and I am not dieting', 'weight_loss')).toBe(true);
+    expect(fires('I lost weight. My wife is dieting.', 'weight_loss')).toBe(true);
+  });
+
+  it('when an only_with rule matches, then it fires only with its companion wording in the message', () => {
+    expect(fires('I slipped', 'fracture.risk')).toBe(false);
+    expect(fires("I'm 80. Yesterday I slipped in the garden", 'fracture.risk')).toBe(true);
+    expect(fires('I slipped, and I am 90', 'fracture.risk')).toBe(false);
+    expect(fires("I slipped, and I'm 90", 'fracture.risk')).toBe(true);
+  });
+
+  it('when the companion wording is negated or about someone else, then the only_with rule does not fire', () => {
+    expect(fires("I slipped but I'm not 80", 'fracture.risk')).toBe(false);
+    expect(fires("I slipped, but I'm 80", 'fracture.risk')).toBe(true);
+    expect(fires('I slipped and my dad im 80', 'fracture.risk')).toBe(false);
+  });
+
+  it('when a pattern starts with optional words, a vocabulary or word*, then it is found wherever it starts', () => {
+    const table = miniTable();
+    table.rules.push(
+      { id: 'opt', signal: 'aaa', patterns: ['[really|very] faint*'], fires: ['-'], does_not_fire: ['-'] },
+      {
+        id: 'voc',
+        signal: 'chest_pain',
+        patterns: ['[a] {relative} ache'],
+        fires: ['-'],
+        does_not_fire: ['-'],
+      },
+    );
+    const d = compileRedFlags(table);
+    expect(d.detect('so very fainting').signals).toEqual(['aaa']);
+    expect(d.detect('fainted').signals).toEqual(['aaa']);
+    expect(d.detect('well, a dad ache').signals).toEqual(['chest_pain']);
+    expect(d.detect('i have dad ache and mum ache').matches.map((m) => m.span)).toEqual([
+      [7, 15],
+      [20, 28],
+    ]);
   });
 
   it('when several signals are found, then they are listed in order of appearance', () => {
