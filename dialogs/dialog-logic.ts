@@ -9,6 +9,7 @@ import { K } from './message-keys.js';
 import { UNCLEAR, askKey, questionById, questionChoices, retryKey, type QuestionId } from './questions.js';
 import {
   LEVEL_ORDER,
+  INTENTS,
   type Aspect,
   type Choice,
   type Disposition,
@@ -114,27 +115,7 @@ const maxLevel = (a: Level | undefined, b: Level): Level => (a === undefined ? b
 // ---------------------------------------------------------------------------------------------
 // Reading a message
 
-const INTENTS: ReadonlySet<string> = new Set<Intent>([
-  'greeting',
-  'thanks',
-  'goodbye',
-  'help',
-  'start_triage',
-  'book_appointment',
-  'cancel_appointment',
-  'handoff',
-  'restart',
-  'stop',
-  'forget_me',
-  'tell_me_more',
-  'affirm',
-  'deny',
-  'unsure',
-  'question',
-  'out_of_scope',
-  'empty',
-  'unknown',
-]);
+const INTENT_SET: ReadonlySet<string> = new Set<string>(INTENTS);
 
 /** A picked choice decides what the message means: its payload is certain. */
 export function readChoice(nlu: Understanding): Understanding {
@@ -145,7 +126,7 @@ export function readChoice(nlu: Understanding): Understanding {
   const value = at < 0 ? '' : choice.slice(at + 1);
   switch (kind) {
     case 'intent':
-      return INTENTS.has(value) ? { ...nlu, intent: value as Intent, confidence: 1 } : nlu;
+      return INTENT_SET.has(value) ? { ...nlu, intent: value as Intent, confidence: 1 } : nlu;
     case 'answer': {
       const intent: Intent | undefined =
         value === 'yes' ? 'affirm' : value === 'no' ? 'deny' : value === 'unsure' ? 'unsure' : undefined;

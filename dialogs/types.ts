@@ -10,34 +10,57 @@ export type Level = 'E' | 'U' | 'S' | 'C';
 /** Order of urgency, highest first. */
 export const LEVEL_ORDER: readonly Level[] = ['E', 'U', 'S', 'C'];
 
-export type Intent =
-  | 'greeting'
-  | 'thanks'
-  | 'goodbye'
-  | 'help'
-  | 'start_triage'
-  | 'book_appointment'
-  | 'cancel_appointment'
-  | 'handoff'
-  | 'restart'
-  | 'stop'
-  | 'forget_me'
-  | 'tell_me_more'
-  | 'affirm'
-  | 'deny'
-  | 'unsure'
+/** Conversation moves the classifier learns from knowledge/intents.yaml. */
+export const CONVERSATIONAL_INTENTS = [
+  'greeting',
+  'thanks',
+  'goodbye',
+  'help',
+  'start_triage',
+  'book_appointment',
+  'cancel_appointment',
+  'handoff',
+  'restart',
+  'stop',
+  'forget_me',
+  'tell_me_more',
+  'affirm',
+  'deny',
+  'unsure',
+] as const;
+
+/** Every intent the understanding layer can report. */
+export const INTENTS = [
+  ...CONVERSATIONAL_INTENTS,
   /** A question about a knowledge entry: see `topics` and `aspect`. */
-  | 'question'
+  'question',
   /** Something the knowledge base cannot answer (other illnesses, weather, prices it does not know). */
-  | 'out_of_scope'
+  'out_of_scope',
   /** No text at all: attachments only, empty, whitespace, emoji only. */
-  | 'empty'
+  'empty',
   /** Text the bot could not make sense of (gibberish, a lone word it does not know). */
-  | 'unknown';
+  'unknown',
+] as const;
+
+export type Intent = (typeof INTENTS)[number];
 
 /** What a follow-up asks about the current topic ("how is it treated?" -> treatment). */
 export type Aspect =
   'more' | 'symptoms' | 'causes' | 'diagnosis' | 'treatment' | 'outlook' | 'serious' | 'prevention';
+
+/**
+ * The general entry that answers an aspect when the current topic has no section for it
+ * ("how long does it last?" about an entry with no Outlook section -> recovery-time).
+ */
+export const DEFAULT_ASPECT_FALLBACK: Readonly<Partial<Record<Aspect, string>>> = Object.freeze({
+  symptoms: 'symptoms',
+  causes: 'buttock-pain-causes',
+  diagnosis: 'diagnosis',
+  treatment: 'treatment-overview',
+  outlook: 'recovery-time',
+  serious: 'is-it-serious',
+  prevention: 'prevention',
+});
 
 export interface TopicMatch {
   /** Knowledge entry id, e.g. "herniated-disc". */

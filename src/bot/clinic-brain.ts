@@ -4,7 +4,7 @@
  */
 import { createConversationMachine, type ConversationMachine } from '../../dialogs/conversation.machine.js';
 import { nluContextOf, step } from '../../dialogs/step.js';
-import type { Understanding } from '../../dialogs/types.js';
+import { DEFAULT_ASPECT_FALLBACK, type Understanding } from '../../dialogs/types.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderLabel } from '../knowledge/render.js';
 import { understand, type NluModel } from '../nlu/understand.js';
@@ -27,15 +27,7 @@ export function createMachineFor(knowledge: Knowledge, nlu: NluModel): Conversat
   return createConversationMachine({
     triage: nlu.triage,
     catalogue,
-    aspectFallback: {
-      symptoms: 'symptoms',
-      causes: 'buttock-pain-causes',
-      diagnosis: 'diagnosis',
-      treatment: 'treatment-overview',
-      outlook: 'recovery-time',
-      serious: 'is-it-serious',
-      prevention: 'prevention',
-    },
+    aspectFallback: DEFAULT_ASPECT_FALLBACK,
   });
 }
 

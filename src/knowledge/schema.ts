@@ -3,6 +3,7 @@
  * says what is wrong in plain words; the loader adds the file, the entry and the fix.
  */
 import { z } from 'zod';
+import { CONVERSATIONAL_INTENTS } from '../../dialogs/types.js';
 
 export const FORMAT_VERSION = 1;
 
@@ -105,23 +106,7 @@ export const clinicSchema = z
 
 export type Clinic = z.infer<typeof clinicSchema>;
 
-export const INTENT_NAMES = [
-  'greeting',
-  'thanks',
-  'goodbye',
-  'help',
-  'start_triage',
-  'book_appointment',
-  'cancel_appointment',
-  'handoff',
-  'restart',
-  'stop',
-  'forget_me',
-  'tell_me_more',
-  'affirm',
-  'deny',
-  'unsure',
-] as const;
+export const INTENT_NAMES = CONVERSATIONAL_INTENTS;
 
 export type ConversationalIntent = (typeof INTENT_NAMES)[number];
 

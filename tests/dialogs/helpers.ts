@@ -10,14 +10,15 @@ import {
 } from '../../dialogs/conversation.machine.js';
 import { step, type PersistedDialog, type TurnResult } from '../../dialogs/step.js';
 import type { TriageTable } from '../../dialogs/triage-rules.js';
-import type {
-  Aspect,
-  Entities,
-  Intent,
-  Level,
-  RedFlagHit,
-  Reply,
-  Understanding,
+import {
+  DEFAULT_ASPECT_FALLBACK,
+  type Aspect,
+  type Entities,
+  type Intent,
+  type Level,
+  type RedFlagHit,
+  type Reply,
+  type Understanding,
 } from '../../dialogs/types.js';
 
 /** An Understanding with sensible defaults: a confident `unknown` with nothing found. */
@@ -109,15 +110,7 @@ export const CATALOGUE: DialogDeps['catalogue'] = {
   prevention: { sections: [], related: [] },
 };
 
-export const ASPECT_FALLBACK: DialogDeps['aspectFallback'] = {
-  symptoms: 'symptoms',
-  causes: 'buttock-pain-causes',
-  diagnosis: 'diagnosis',
-  treatment: 'treatment-overview',
-  outlook: 'recovery-time',
-  serious: 'is-it-serious',
-  prevention: 'prevention',
-};
+export const ASPECT_FALLBACK: DialogDeps['aspectFallback'] = DEFAULT_ASPECT_FALLBACK;
 
 export function makeMachine(over: Partial<DialogDeps> = {}) {
   return createConversationMachine({

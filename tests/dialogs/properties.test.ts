@@ -7,30 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { DIALOG_MESSAGE_KEYS } from '../../dialogs/conversation.machine.js';
 import { step, type PersistedDialog } from '../../dialogs/step.js';
 import { CLINICAL_SIGNALS } from '../../dialogs/triage-rules.js';
-import type { Aspect, BodyLocation, Intent, Level, Understanding } from '../../dialogs/types.js';
+import {
+  INTENTS,
+  type Aspect,
+  type BodyLocation,
+  type Intent,
+  type Level,
+  type Understanding,
+} from '../../dialogs/types.js';
 import { CATALOGUE, Chat, MINUTE, TABLE, makeMachine, waysToEveryState } from './helpers.js';
 
-const INTENTS: Intent[] = [
-  'greeting',
-  'thanks',
-  'goodbye',
-  'help',
-  'start_triage',
-  'book_appointment',
-  'cancel_appointment',
-  'handoff',
-  'restart',
-  'stop',
-  'forget_me',
-  'tell_me_more',
-  'affirm',
-  'deny',
-  'unsure',
-  'question',
-  'out_of_scope',
-  'empty',
-  'unknown',
-];
+const INTENT_LIST: Intent[] = [...INTENTS];
 const ASPECTS: Aspect[] = [
   'more',
   'symptoms',
@@ -68,7 +55,7 @@ const RULE_IDS = [...TABLE.rules.map((r) => r.id), 'rule-not-in-table'];
 
 const understanding: fc.Arbitrary<Understanding> = fc.record(
   {
-    intent: fc.constantFrom(...INTENTS),
+    intent: fc.constantFrom(...INTENT_LIST),
     confidence: fc.double({ min: 0, max: 1, noNaN: true }),
     topics: fc.array(
       fc.record({
