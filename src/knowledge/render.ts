@@ -95,9 +95,14 @@ function fill(
   knowledge: Knowledge,
   slots: Record<string, string | number> = {},
 ): string {
-  return template.replace(/\{([^{}]*)\}/g, (whole, rawName: string) => {
+  return template.replace(/\{([^{}]*)\}/g, (whole, rawName: string, offset: number) => {
     const name = rawName.trim();
-    if (name.startsWith('clinic.')) return clinicValue(clinic, name.slice('clinic.'.length), knowledge) ?? whole;
+    if (name.startsWith('clinic.')) {
+      const value = clinicValue(clinic, name.slice('clinic.'.length), knowledge) ?? whole;
+      // A list (the opening hours) must start on a line of its own to show as a list.
+      const startsList = value.startsWith('- ');
+      return startsList && offset > 0 && template[offset - 1] !== '\n' ? `\n${value}` : value;
+    }
     const value = slots[name];
     return value === undefined ? '' : String(value);
   });
@@ -129,12 +134,14 @@ export function formatHours(clinic: Clinic, knowledge: Knowledge): string {
     const hours = clinic.openingHours[day];
     let j = i;
     while (j + 1 < DAYS.length && clinic.openingHours[DAYS[j + 1]!] === hours) j++;
-    const days = j === i ? capital(day) : `${capital(day)} ${to} ${capital(DAYS[j]!)}`;
+    const and = knowledge.messages.get('format.and') ?? 'and';
+    const days =
+      j === i ? capital(day) : `${capital(day)} ${j === i + 1 ? and : to} ${capital(DAYS[j]!)}`;
     const when = hours === 'closed' ? closed : hours.replace('-', ` ${to} `);
     lines.push(`- ${days}: ${when}`);
     i = j + 1;
   }
-  return `\n${lines.join('\n')}\n`;
+  return lines.join('\n');
 }
 
 function formatList(items: readonly string[], knowledge: Knowledge): string {

@@ -76,6 +76,8 @@ const languageSchema = z.object({
   list_joiners: phraseList,
   someone_else: phraseList,
   self: phraseList,
+  /** Words that open a question ("what", "can", "is"); with no `self` word, the sentence reports nothing. */
+  question_words: phraseList.optional(),
   /** Distant past or resolved ("years ago", "as a kid", "cleared up"), for rules with `long_ago: ignore`. */
   long_ago: phraseList.optional(),
   /** Recent or now ("yesterday", "last week"): a sentence with one of these is never "long ago". */
@@ -503,6 +505,7 @@ interface Cues {
   self: Matcher;
   longAgo?: Matcher;
   recent?: Matcher;
+  questionWords?: Matcher;
 }
 
 /** The token string and maps from its character offsets back to token indices. */
@@ -586,6 +589,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     joiners: re(language.list_joiners),
     others: re(language.someone_else),
     self: re(language.self),
+    ...(language.question_words?.length ? { questionWords: re(language.question_words) } : {}),
     ...(language.long_ago?.length ? { longAgo: re(language.long_ago) } : {}),
     ...(language.recent?.length ? { recent: re(language.recent) } : {}),
   };
@@ -703,6 +707,22 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return liveIn(longAgo, m) && !recentCues.some((r) => inside(r, sentenceOf(m)));
     };
 
+    // A general question ("what does saddle numbness mean?", "can sciatica affect the bladder?")
+    // reports no symptom: a sentence that asks, and says nothing about the person asking.
+    let questionOpeners: Found[] | undefined;
+    const isGeneralQuestion = (m: Span): boolean => {
+      if (!cues.questionWords) return false;
+      const sent = sentenceOf(m);
+      const stop = p.tokens[sent.e];
+      const asks =
+        (stop !== undefined && raw.slice(stop.start, stop.end) === '?') ||
+        (sent.e === n && /\?\s*$/.test(raw));
+      questionOpeners ??= findAll(cues.questionWords, p);
+      const opens = questionOpeners.some((q) => q.s === sent.s);
+      if (!asks && !opens) return false;
+      return !self.some((c) => inside(c, sent));
+    };
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
     for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
@@ -717,6 +737,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
         if (negated(m)) continue;
         if (rule.someone_else !== 'counts' && aboutSomeoneElse(m)) continue;
         if (rule.long_ago === 'ignore' && isLongAgo(m)) continue;
+        if (isGeneralQuestion(m)) continue;
         if (notWith) {
           explanations ??= findAll(notWith, p, true);
           if (liveIn(explanations, m)) continue;

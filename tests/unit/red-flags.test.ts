@@ -396,3 +396,23 @@ vocab: { numb: [numb] }
     expect(missing.problems).toHaveLength(1);
   });
 });
+
+describe('general questions about warning signs', () => {
+  const detector = compileRedFlags(loaded.table!);
+  it.each([
+    'what does saddle numbness mean?',
+    'can sciatica cause bladder problems?',
+    'is losing control of your bowels a sign of something serious?',
+    'what are the warning signs of cauda equina',
+  ])('when someone asks "%s", then nothing fires: it reports no symptom', (text) => {
+    expect(detector.detect(text).signals).toEqual([]);
+  });
+
+  it.each([
+    ['is it normal that i cant feel the toilet paper when i wipe?', 'ce.saddle_numbness'],
+    ['should i worry that i wet myself last night?', 'ce.bladder'],
+    ['my bladder is leaking since the pain started, is that bad?', 'ce.bladder'],
+  ])('when a question says it is happening to the person ("%s"), then it still fires', (text, signal) => {
+    expect(detector.detect(text).signals).toContain(signal);
+  });
+});
