@@ -95,17 +95,21 @@ function fill(
   knowledge: Knowledge,
   slots: Record<string, string | number> = {},
 ): string {
-  return template.replace(/\{([^{}]*)\}/g, (whole, rawName: string, offset: number) => {
+  const filled = template.replace(/\{([^{}]*)\}/g, (whole, rawName: string, offset: number) => {
     const name = rawName.trim();
     if (name.startsWith('clinic.')) {
       const value = clinicValue(clinic, name.slice('clinic.'.length), knowledge) ?? whole;
-      // A list (the opening hours) must start on a line of its own to show as a list.
-      const startsList = value.startsWith('- ');
-      return startsList && offset > 0 && template[offset - 1] !== '\n' ? `\n${value}` : value;
+      if (!value.startsWith('- ')) return value;
+      // A list (the opening hours) must stand on lines of its own to show as a list.
+      const before = offset > 0 && template[offset - 1] !== '\n' ? '\n' : '';
+      const next = template[offset + whole.length];
+      const after = next !== undefined && next !== '\n' ? '\n\n' : '';
+      return `${before}${value}${after}`;
     }
     const value = slots[name];
     return value === undefined ? '' : String(value);
   });
+  return filled.replace(/\n\n[ \t]+/g, '\n\n');
 }
 
 function clinicValue(clinic: Clinic, field: string, knowledge: Knowledge): string | undefined {
