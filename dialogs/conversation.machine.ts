@@ -180,6 +180,10 @@ export function createConversationMachine(deps: DialogDeps) {
       routeJoined: act(({ context, enqueue }) => {
         for (const e of routeJoined(context)) enqueue.raise(e);
       }),
+      /** An urgent flag mid-screen: handle the message as the answer to the current question. */
+      reraiseAsMessage: act(({ event, enqueue }) => {
+        if (event.type === 'turn.redFlag') enqueue.raise({ type: 'turn.message', nlu: event.nlu });
+      }),
       /** Chatting in a state that has ended: pick the conversation up again. */
       reraise: act(({ event, enqueue }) => {
         if (event.type === 'turn.message') enqueue.raise(event);
@@ -330,6 +334,7 @@ export function createConversationMachine(deps: DialogDeps) {
         return !!nlu && asks && nlu.confidence >= s.thresholds.suggest;
       },
       isAnswer: ({ context, event }, { q }: QuestionParams) => interpret(context, event, q) !== undefined,
+      isUrgentFlag: ({ event }) => event.type === 'turn.redFlag' && event.level === 'U',
       isEscalatingAnswer: ({ context, event }, { q }: QuestionParams) => {
         const answer = interpret(context, event, q);
         return !!answer && escalatesNow(context, answer.signals, s, questionPosition(q));
@@ -369,6 +374,12 @@ export function createConversationMachine(deps: DialogDeps) {
           { guard: 'isFirstRetry' as const, actions: [ask(q, 'retry')] },
           { target: onward, actions: [unclear(q), ...finish] },
         ],
+        // An urgent (U) warning sign typed during the red-flag screen does not cut the screen
+        // short: its signals are already recorded, the message is read as this question's answer,
+        // and the urgent advice comes at the end of the screen unless an answer makes it E first.
+        ...(questionPosition(q).phase === 'screen' && !questionPosition(q).last
+          ? { 'turn.redFlag': { guard: 'isUrgentFlag' as const, actions: 'reraiseAsMessage' as const } }
+          : {}),
         'turn.help': { actions: ['helpInTriage' as const, ask(q, 'continue')] },
         'turn.book': { actions: ['book' as const, ask(q, 'continue')] },
         'turn.cancel': { actions: ['cancelBooking' as const, ask(q, 'continue')] },

@@ -81,7 +81,7 @@ export type TurnEvent =
   | { type: 'turn.welcome'; menu: boolean }
   | { type: 'turn.idleReturn' }
   | { type: 'turn.rejoined' }
-  | { type: 'turn.redFlag'; level: Level; ruleIds: string[] }
+  | { type: 'turn.redFlag'; level: Level; ruleIds: string[]; nlu: Understanding }
   | { type: 'turn.restart' }
   | { type: 'turn.help' }
   | { type: 'turn.stop' }
@@ -187,7 +187,7 @@ export function newRedFlag(
   const level = hits.map((h) => h.level).reduce(higherLevel);
   if (!isMoreUrgent(level, ctx.announced)) return undefined;
   const ruleIds = [...new Set(hits.filter((h) => h.level === level).map((h) => h.ruleId))];
-  return { type: 'turn.redFlag', level, ruleIds };
+  return { type: 'turn.redFlag', level, ruleIds, nlu };
 }
 
 function handoffReason(ctx: DialogContext): HandoffReason {

@@ -3,11 +3,13 @@ import type { DialogEvent } from '../../dialogs/conversation.machine.js';
 import type { Level } from '../../dialogs/types.js';
 import {
   Chat,
+  SCREEN,
   TABLE,
   ask,
   intent,
   keys,
   makeMachine,
+  no,
   payloads,
   pick,
   redFlag,
@@ -45,13 +47,27 @@ describe('red flags in every state', () => {
     );
   });
 
-  it('when a red-flag signal (E or U) is heard in any state, then the bot escalates at once at that level', () => {
+  it('when a red-flag signal (E or U) is heard in any state, then the bot escalates at that level: at once, except an urgent one during the red-flag screen, which waits for the screen to finish', () => {
     expect(RED_FLAGS.length).toBeGreaterThanOrEqual(15);
+    const screenNotLast = new Set(SCREEN.slice(0, -1).map((q) => `triage.${q}`));
     for (const [state, events] of ways) {
       for (const flag of RED_FLAGS) {
         const chat = new Chat(machine);
         chat.replay(events);
         const r = chat.send(redFlag(flag.signal, flag.level, flag.ruleId));
+        if (flag.level === 'U' && screenNotLast.has(state)) {
+          const where = `${flag.signal} in ${state}`;
+          expect(r.outcome.disposition, where).toBeUndefined();
+          expect(chat.state.startsWith('triage.'), where).toBe(true);
+          // The rest of the screen is asked; its end gives the urgent advice, before any detail question.
+          let end = r;
+          for (let i = 0; i < 2 * SCREEN.length && chat.state.startsWith('triage.'); i++)
+            end = chat.send(no());
+          expect(end.outcome.disposition, where).toMatchObject({ level: 'U' });
+          expect(end.outcome.disposition!.ruleIds, where).toContain(flag.ruleId);
+          expect(chat.state, where).toBe('idle');
+          continue;
+        }
         const said = keys(r.replies).filter((k) => !WELCOME.includes(k));
         const where = `${flag.signal} in ${state}`;
         expect(said[0], where).toBe(flag.level === 'E' ? 'escalate.emergency' : 'escalate.urgent');
