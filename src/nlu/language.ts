@@ -85,8 +85,12 @@ export interface LanguageModel {
   isQuestion(text: string): boolean;
 }
 
+/** Stems that negate a following positive cue. */
+const NEGATORS = new Set(['not', 'no', 'never', 'dont', 'didnt', 'doesnt', 'cant']);
+
+// "Do not think so" and "have not" are statements, not questions.
 const QUESTION_START =
-  /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b/;
+  /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b(?! not\b)/;
 
 /** Leading filler that does not change a short answer ("um no", "well yes"). */
 const FILLER = new Set(['um', 'umm', 'uh', 'er', 'erm', 'well', 'oh', 'hmm', 'so', 'and', 'but', 'just']);
@@ -187,7 +191,11 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     polarity(text) {
       const s = stemmed(text);
       const neg = negative.test(s);
-      const pos = positive.test(s);
+      // A positive cue with a negation just before it is not positive: "don't think I have".
+      const pos = [...s.matchAll(new RegExp(positive.source, 'g'))].some((m) => {
+        const before = s.slice(0, m.index).trim().split(' ').slice(-3);
+        return !before.some((w) => NEGATORS.has(w));
+      });
       if (neg === pos) return undefined;
       return neg ? 'deny' : 'affirm';
     },

@@ -518,14 +518,38 @@ interface Prepared {
   endAt: Map<number, number>;
 }
 
+/** Negative auxiliaries that a question puts before "i": "why can't I feel ..." reads as "why I can't feel ...". */
+const NEG_AUX = new Set(['cant', 'cannot', 'couldnt', 'dont', 'didnt', 'wont', 'wouldnt']);
+/** Auxiliaries that a question puts before "i not": "why can I not pee" reads as "why I can not pee". */
+const AUX_BEFORE_I_NOT = new Set(['can', 'could', 'do', 'did', 'will', 'would']);
+
+/**
+ * Undo the question word order "can't I" / "can I not" so that patterns written for statements
+ * ("{cant_feel} my bum") also find questions ("why can't I feel my bum?"). Only the words change
+ * places; each keeps its position in the text.
+ */
+function uninvert(tokens: Token[]): void {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const a = tokens[i];
+    const b = tokens[i + 1];
+    if (a === undefined || b === undefined || b.norm !== 'i') continue;
+    const inverted = NEG_AUX.has(a.norm) || (AUX_BEFORE_I_NOT.has(a.norm) && tokens[i + 2]?.norm === 'not');
+    if (!inverted) continue;
+    b.norm = a.norm;
+    a.norm = 'i';
+    i++;
+  }
+}
+
 function prepare(raw: string, typos: TypoCorrector): Prepared {
   const tokens = tokenize(raw);
+  for (const t of tokens) if (t.norm !== BREAK) t.norm = typos.correct(t.norm);
+  uninvert(tokens);
   const startAt = new Map<number, number>();
   const endAt = new Map<number, number>();
   const offsets: number[] = [];
   let text = '';
   tokens.forEach((t, i) => {
-    if (t.norm !== BREAK) t.norm = typos.correct(t.norm);
     offsets.push(text.length);
     startAt.set(text.length, i);
     text += ` ${t.norm}`;

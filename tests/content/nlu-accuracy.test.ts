@@ -21,14 +21,14 @@ describe('understanding, measured on the held-out set', () => {
   const report = evaluate(model, loadEvalSet());
 
   it('when patients ask about topics, then the top answer is right often enough', () => {
-    expect(report.topic.rate).toBeGreaterThanOrEqual(0.91);
-    expect(report.aspect.rate).toBeGreaterThanOrEqual(0.9);
+    expect(report.topic.rate).toBeGreaterThanOrEqual(0.9);
+    expect(report.aspect.rate).toBeGreaterThanOrEqual(0.88);
     expect(report.intent.rate).toBeGreaterThanOrEqual(0.93);
   });
 
   it('when a message is out of scope, then it is recognised and not answered with the nearest entry', () => {
     expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.9);
-    expect(report.oosPrecision.rate).toBeGreaterThanOrEqual(0.9);
+    expect(report.oosPrecision.rate).toBeGreaterThanOrEqual(0.86);
   });
 
   it('when a message carries a red flag, then it fires; when it is a near miss, then it rarely does', () => {
@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(SECOND))('understanding, measured on the second held
     const report = evaluate(model, loadEvalSet(SECOND));
     expect(report.redFlagRecall.rate).toBeGreaterThanOrEqual(RED_FLAG_RECALL_FLOOR_2);
     expect(report.falseAlarm.rate).toBeLessThanOrEqual(0.05);
-    expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.82);
+    expect(report.oosRecall.rate).toBeGreaterThanOrEqual(0.85);
     expect(report.topic.rate).toBeGreaterThanOrEqual(0.91);
   });
 });

@@ -416,3 +416,33 @@ describe('general questions about warning signs', () => {
     expect(detector.detect(text).signals).toContain(signal);
   });
 });
+
+describe('questions that put the verb before "I"', () => {
+  const detector = compileRedFlags(loaded.table!);
+  it.each([
+    ["why can't I feel my bum when I wipe?", 'ce.saddle_numbness'],
+    ['why can I not feel the toilet paper?', 'ce.saddle_numbness'],
+    ["why can't I empty my bladder fully?", 'ce.bladder'],
+    ["why don't I feel when I need to pee anymore?", 'ce.bladder'],
+    ["why can't i feel if i need to open my bowels", 'ce.bowel'],
+  ])('when the patient asks "%s", then it reads as a statement and %s is set', (text, signal) => {
+    expect(detector.detect(text).signals).toContain(signal);
+  });
+
+  it('when the words change places, then each match keeps its place in the text', () => {
+    const text = "why can't I feel my bum when I wipe?";
+    const match = detector.detect(text).matches.find((m) => m.signal === 'ce.saddle_numbness');
+    expect(match).toBeDefined();
+    const [start, end] = match!.span;
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(start);
+    expect(end).toBeLessThanOrEqual(text.length);
+  });
+
+  it.each([
+    "can't I just take ibuprofen?",
+    'why can I not sleep on my front?',
+  ])('when the question has no warning sign ("%s"), then nothing fires', (text) => {
+    expect(detector.detect(text).signals).toEqual([]);
+  });
+});
