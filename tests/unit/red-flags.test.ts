@@ -439,10 +439,10 @@ describe('questions that put the verb before "I"', () => {
     expect(end).toBeLessThanOrEqual(text.length);
   });
 
-  it.each([
-    "can't I just take ibuprofen?",
-    'why can I not sleep on my front?',
-  ])('when the question has no warning sign ("%s"), then nothing fires', (text) => {
-    expect(detector.detect(text).signals).toEqual([]);
-  });
+  it.each(["can't I just take ibuprofen?", 'why can I not sleep on my front?'])(
+    'when the question has no warning sign ("%s"), then nothing fires',
+    (text) => {
+      expect(detector.detect(text).signals).toEqual([]);
+    },
+  );
 });
