@@ -97,7 +97,8 @@ export interface TextClassifier {
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness (mulberry32)
 
-function rng(seed: number): () => number {
+/** A seeded generator (mulberry32): every shuffle is reproducible. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
