@@ -83,8 +83,10 @@ export interface DialogDeps {
 }
 
 /** What the host sends: the user joined, or wrote (the NLU's verdict; time comes on the event). */
+/** `shared`: the chat has other people in it (a Teams group chat or channel). */
 export type DialogEvent =
-  { type: 'user.joined'; now: number } | { type: 'user.message'; nlu: Understanding; now: number };
+  | { type: 'user.joined'; now: number; shared?: boolean }
+  | { type: 'user.message'; nlu: Understanding; now: number; shared?: boolean };
 
 export type MachineEvent = DialogEvent | TurnEvent;
 
@@ -171,7 +173,10 @@ export function createConversationMachine(deps: DialogDeps) {
       noteTurn: act(({ context, event, enqueue }) => {
         if (event.type !== 'user.joined' && event.type !== 'user.message') return;
         const signals = event.type === 'user.message' ? event.nlu.signals : [];
-        enqueue.assign(noteTurn(context, event.now, signals, s));
+        enqueue.assign({
+          ...noteTurn(context, event.now, signals, s),
+          ...(event.shared !== undefined ? { shared: event.shared } : {}),
+        });
       }),
       routeMessage: act(({ context, event, enqueue }) => {
         if (event.type !== 'user.message') return;
@@ -215,6 +220,12 @@ export function createConversationMachine(deps: DialogDeps) {
       })),
       book: say((context) => bookingPlan(context)),
       cancelBooking: say(() => simplePlan(K.bookingCancel)),
+      declineSharedTriage: say(() =>
+        simplePlan(K.triagePrivateOnly, [
+          { payload: 'intent:handoff', labelKey: K.choiceFrontDesk },
+          { payload: 'open:booking', labelKey: K.choiceOpenBooking },
+        ]),
+      ),
       remindEmergency: say(() =>
         simplePlan(K.triageAfterEmergency, [{ payload: 'intent:handoff', labelKey: K.choiceFrontDesk }]),
       ),
@@ -283,6 +294,8 @@ export function createConversationMachine(deps: DialogDeps) {
     },
     guards: {
       isEmergencyAnnounced: ({ context }) => context.announced === 'E',
+      /** Others can read this chat: no symptom check here, health answers stay private. */
+      isSharedChat: ({ context }) => context.shared === true,
       isIdleReturn: ({ context }) => context.resumed,
       isFirstRetry: ({ context }) => context.retries === 0,
       // Idle categories (dialog-logic.ts idleCategory)
@@ -411,6 +424,7 @@ export function createConversationMachine(deps: DialogDeps) {
       'turn.cancel': { target: '#dialog.idle', actions: 'cancelBooking' },
       'turn.startTriage': [
         { guard: 'isEmergencyAnnounced', target: '#dialog.idle', actions: 'remindEmergency' },
+        { guard: 'isSharedChat', target: '#dialog.idle', actions: 'declineSharedTriage' },
         { target: '#dialog.triage' },
       ],
     },

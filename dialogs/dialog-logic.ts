@@ -49,6 +49,8 @@ export interface DialogContext {
   offer?: Offer;
   /** Choices offered with the last reply (for the NLU to match "2" or a label). */
   offered: Choice[];
+  /** Others can read this chat (a group chat or channel). */
+  shared?: boolean;
 }
 
 export function initialContext(): DialogContext {

@@ -52,6 +52,7 @@ export const K = {
   triageContinue: 'triage.continue',
   triageQuestionLater: 'triage.question_later',
   triageAfterEmergency: 'triage.after_emergency',
+  triagePrivateOnly: 'triage.private_only',
   reasonUnclear: 'triage.reason_unclear_answer',
   reasonUnclearRedFlag: 'triage.reason_unclear_red_flag',
   // Dispositions and safety-netting (shared/clinical.md sections 1 and 4)

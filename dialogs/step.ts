@@ -135,6 +135,7 @@ function isDialogContext(x: unknown): x is DialogContext {
   if (x.topic !== undefined && typeof x.topic !== 'string') return false;
   if (x.announced !== undefined && !isLevel(x.announced)) return false;
   if (x.offer !== undefined && typeof x.offer !== 'string') return false;
+  if (x.shared !== undefined && typeof x.shared !== 'boolean') return false;
   if (x.disposition !== undefined) {
     const d = x.disposition;
     if (!isRecord(d) || !isLevel(d.level) || !isStringArray(d.ruleIds) || typeof d.version !== 'string')

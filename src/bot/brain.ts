@@ -7,9 +7,11 @@ import type { Reply, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
-  | { kind: 'joined' }
+  | { kind: 'joined'; shared?: boolean }
   | {
       kind: 'message';
+      /** Others can read this chat (a Teams group chat or channel). */
+      shared?: boolean;
       /** The text, with any @mention of the bot removed. May be empty. */
       text: string;
       /** A choice payload sent by a button (messageBack/postBack value), if any. */

@@ -34,7 +34,7 @@ export class ClinicBot extends ActivityHandler {
       // One-to-one: welcome the person who joined. Group chats and channels: one welcome when the
       // bot itself is added, not one for every member who joins later.
       const welcome = group ? added.some((m) => m.id === botId) : added.some((m) => m.id !== botId);
-      if (welcome) await this.respond(context, { kind: 'joined' });
+      if (welcome) await this.respond(context, { kind: 'joined', shared: group });
       await next();
     });
     // Teams may announce a personal install only as an installationUpdate.
@@ -71,5 +71,13 @@ export function messageInput(context: TurnContext): TurnInput {
   }
   const value = activity.value as { payload?: unknown } | undefined;
   const payload = value && typeof value.payload === 'string' ? value.payload : undefined;
-  return { kind: 'message', text: text.trim(), payload, attachments: activity.attachments?.length ?? 0 };
+  const type = activity.conversation?.conversationType;
+  const shared = type === 'groupChat' || type === 'channel';
+  return {
+    kind: 'message',
+    text: text.trim(),
+    payload,
+    attachments: activity.attachments?.length ?? 0,
+    shared,
+  };
 }

@@ -37,7 +37,7 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
     turn(record, input, now): BrainResult {
       const previous = record?.dialog;
       if (input.kind === 'joined') {
-        const result = step(machine, previous, { type: 'user.joined', now });
+        const result = step(machine, previous, { type: 'user.joined', now, shared: input.shared });
         return {
           record: { v: 1, dialog: result.persisted, lastSeen: now },
           replies: result.replies,
@@ -56,7 +56,7 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
       if (input.payload && choices?.some((c) => c.payload === input.payload)) {
         nlu = { ...nlu, choice: input.payload };
       }
-      const result = step(machine, previous, { type: 'user.message', nlu, now });
+      const result = step(machine, previous, { type: 'user.message', nlu, now, shared: input.shared });
       return {
         record: { v: 1, dialog: result.persisted, lastSeen: now },
         replies: result.replies,

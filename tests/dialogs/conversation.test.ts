@@ -728,3 +728,26 @@ describe('asides during the symptom check', () => {
     expect(keys(r.replies)[0]).toBe('escalate.emergency');
   });
 });
+
+describe('chats other people can read', () => {
+  it('when a symptom check is asked for in a group chat, then the bot declines, keeps health questions private, and offers the front desk and booking', () => {
+    const chat = new Chat();
+    chat.replay([{ type: 'user.joined', now: 0, shared: true }]);
+    const r = chat.replay([
+      { type: 'user.message', nlu: pick('intent:start_triage'), now: 0, shared: true },
+    ])!;
+    expect(keys(r.replies)).toContain('triage.private_only');
+    expect(keys(r.replies)).not.toContain('triage.consent');
+    expect(payloads(r.replies)).toEqual(expect.arrayContaining(['intent:handoff', 'open:booking']));
+    expect(chat.state).toBe('idle');
+  });
+
+  it('when the same request comes in a one-to-one chat, then the symptom check starts', () => {
+    const chat = new Chat();
+    chat.replay([{ type: 'user.joined', now: 0, shared: false }]);
+    const r = chat.replay([
+      { type: 'user.message', nlu: pick('intent:start_triage'), now: 0, shared: false },
+    ])!;
+    expect(keys(r.replies)).toContain('triage.consent');
+  });
+});

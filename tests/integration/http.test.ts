@@ -84,6 +84,23 @@ describe('POST /api/messages', () => {
     expect(res.json.activities[0].text.length).toBeGreaterThan(0);
   });
 
+  it('when someone asks for a symptom check in a Teams group chat, then the bot declines there and the answer names no symptom', async () => {
+    const res = await post(
+      app.url,
+      messageActivity('<at>Clinic bot</at> check my symptoms', {
+        channelId: 'msteams',
+        conversation: { id: 'c-teams-group', conversationType: 'groupChat' },
+        entities: [
+          { type: 'mention', mentioned: { id: 'bot-1', name: 'Clinic bot' }, text: '<at>Clinic bot</at>' },
+        ],
+      }),
+    );
+    expect(res.status).toBe(200);
+    const texts = (res.json.activities as any[]).map((a) => a.text).join('\n');
+    expect(texts).toContain(renderText(app.service.knowledge, 'triage.private_only').split('\n')[0]);
+    expect(texts).not.toContain(renderText(app.service.knowledge, 'triage.consent').split('\n')[0]);
+  });
+
   it('when the body is not JSON, then the answer is 400 with a short JSON error', async () => {
     const res = await post(app.url, '{"type": "message", oops');
     expect(res.status).toBe(400);
