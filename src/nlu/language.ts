@@ -136,6 +136,7 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
   const negative = anyOf(file.polarity.negative);
   // "I have" is positive, "I have never" and "I did not" are not.
   const positive = new RegExp(`${anyOf(file.polarity.positive).source}(?! (?:not|never|no)\\b)`);
+  const positiveAll = new RegExp(positive.source, 'g');
   const optionPatterns = new Map(Object.entries(file.options).map(([code, list]) => [code, anyOf(list)]));
   const pronouns = new RegExp(
     `\\b(?:${file.followUpPronouns.map((p) => escape(canonical(p))).join('|')})\\b`,
@@ -192,7 +193,7 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
       const s = stemmed(text);
       const neg = negative.test(s);
       // A positive cue with a negation just before it is not positive: "don't think I have".
-      const pos = [...s.matchAll(new RegExp(positive.source, 'g'))].some((m) => {
+      const pos = [...s.matchAll(positiveAll)].some((m) => {
         const before = s.slice(0, m.index).trim().split(' ').slice(-3);
         return !before.some((w) => NEGATORS.has(w));
       });

@@ -109,7 +109,10 @@ export class RedisStore implements ConversationStore {
     const record = sep < 0 ? undefined : parseRecord(value.slice(sep + 1));
     if (!record) {
       // Unreadable: hand the turn an empty record with the stored version, so its save replaces it.
-      this.log.warn({ conversationId, code: 'STATE_UNREADABLE' }, 'stored conversation state is unreadable');
+      this.log.warn(
+        { conversationId, code: ErrorCodes.STATE_UNREADABLE.code },
+        'stored conversation state is unreadable',
+      );
       return { record: { v: 1 }, etag };
     }
     return { record, etag };

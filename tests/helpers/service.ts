@@ -49,6 +49,16 @@ export async function startService(
   return { service, url, logs, close: () => service.stop() };
 }
 
+/** A response's text and, when it is JSON, the parsed body (undefined otherwise). */
+export async function readBody(res: Response): Promise<{ text: string; json: any }> {
+  const text = await res.text();
+  try {
+    return { text, json: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { text, json: undefined };
+  }
+}
+
 let counter = 0;
 export function messageActivity(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   counter++;
@@ -76,13 +86,7 @@ export async function post(
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const { text, json } = await readBody(res);
   return { status: res.status, json, text };
 }
 

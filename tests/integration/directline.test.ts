@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Brain } from '../../src/bot/brain.js';
 import { mountWebChat, type WebChatOptions } from '../../src/channels/directline.js';
 import { renderText } from '../../src/knowledge/render.js';
-import { startService, type Running } from '../helpers/service.js';
+import { readBody, startService, type Running } from '../helpers/service.js';
 
 const DL = '/v3/directline';
 
@@ -27,13 +27,7 @@ async function call(
     },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const { json } = await readBody(res);
   return { status: res.status, json, headers: res.headers };
 }
 
@@ -183,7 +177,7 @@ describe('local Direct Line: conversation flow', () => {
     const failing: Brain = {
       turn(_record, input, now) {
         if (input.kind === 'message') throw new Error('boom');
-        return { record: { v: 1, lastSeen: now }, replies: [{ key: 'starter.welcome' }], outcome: {} };
+        return { record: { v: 1, lastSeen: now }, replies: [{ key: 'welcome.intro' }], outcome: {} };
       },
     };
     app = await start({}, {}, failing);
