@@ -244,12 +244,12 @@ export function createConversationMachine(deps: DialogDeps) {
       answerFollowUp: say((context, event) => {
         const nlu = nluOf(event);
         const target = nlu && followUpTarget(context, nlu, s);
-        return target ? answerPlan(target, s) : NO_PLAN;
+        return target ? answerPlan(target, s, true, nlu) : NO_PLAN;
       }),
       answerTopic: say((_context, event) => {
         const nlu = nluOf(event);
         const target = nlu && confidentTarget(nlu, s);
-        return target ? answerPlan(target, s) : NO_PLAN;
+        return target ? answerPlan(target, s, true, nlu) : NO_PLAN;
       }),
       offerDidYouMean: say((_context, event) => {
         const nlu = nluOf(event);
@@ -276,7 +276,7 @@ export function createConversationMachine(deps: DialogDeps) {
       answerMidTriage: say((context, event) => {
         const nlu = nluOf(event);
         const target = nlu && answerTarget(context, nlu, s);
-        return target ? answerPlan(target, s, false) : NO_PLAN;
+        return target ? answerPlan(target, s, false, nlu) : NO_PLAN;
       }),
       recordAnswer: act(({ context, event, enqueue }, { q }: QuestionParams) => {
         const answer = interpret(context, event, q);

@@ -292,11 +292,7 @@ export function isTellMeMore(nlu: Understanding, s: Settings): boolean {
     const top = rankedTopics(nlu, s)[0];
     return !top || top.confidence < s.thresholds.answer;
   }
-  return (
-    nlu.intent === 'question' &&
-    nlu.aspect === 'more' &&
-    rankedTopics(nlu, s).every((t) => t.confidence < s.thresholds.answer)
-  );
+  return nlu.intent === 'question' && nlu.aspect === 'more' && rankedTopics(nlu, s).length === 0;
 }
 
 /** A question whose best topic is clear enough to answer. */
@@ -305,7 +301,8 @@ export function confidentTarget(nlu: Understanding, s: Settings): AnswerTarget |
   const [top, second] = rankedTopics(nlu, s);
   if (!top || top.confidence < s.thresholds.answer) return undefined;
   if (second && top.confidence - second.confidence < s.thresholds.margin) return undefined;
-  const aspect = nlu.aspect && nlu.aspect !== 'more' ? nlu.aspect : undefined;
+  // A question (not "tell me more") may be answered by an entry's More section: the passage that holds the fact.
+  const aspect = nlu.aspect && (nlu.aspect !== 'more' || nlu.intent === 'question') ? nlu.aspect : undefined;
   const sectioned = aspect && s.catalogue[top.id]?.sections.includes(aspect);
   if (aspect && !sectioned) return resolveAspect(top.id, aspect, s) ?? { entry: top.id, topic: top.id };
   return { entry: top.id, ...(aspect && sectioned ? { section: aspect } : {}), topic: top.id };
@@ -319,10 +316,12 @@ export function answerTarget(ctx: DialogContext, nlu: Understanding, s: Settings
 /** Topics worth a "did you mean" (close to each other, or not quite confident). */
 export function didYouMeanTopics(nlu: Understanding, s: Settings): string[] {
   if (!isQuestionLike(nlu)) return [];
-  return rankedTopics(nlu, s)
+  const ids = rankedTopics(nlu, s)
     .filter((t) => t.confidence >= s.thresholds.suggest)
     .slice(0, 3)
     .map((t) => t.id);
+  // "Did you mean" needs two real candidates: a menu of one is no question.
+  return ids.length >= 2 ? ids : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,16 +417,49 @@ export function relatedTopics(entry: string, s: Settings, exclude: readonly stri
     .slice(0, 3);
 }
 
-export function answerPlan(target: AnswerTarget, s: Settings, withRelated = true): Plan {
+export function answerPlan(target: AnswerTarget, s: Settings, withRelated = true, nlu?: Understanding): Plan {
+  if (nlu?.qualifier) return qualifierPlan(target, nlu.qualifier);
   const slots: Record<string, string> = {
     entry: target.entry,
     ...(target.section ? { section: target.section } : {}),
   };
+  const replies: Reply[] = [{ key: K.answer, slots }];
+  // A second question in the same message gets its own short answer.
+  const also = nlu?.also;
+  if (
+    also &&
+    Object.hasOwn(s.catalogue, also.topic) &&
+    (also.topic !== target.entry || also.aspect !== target.section)
+  )
+    replies.push({
+      key: K.answer,
+      slots: {
+        entry: also.topic,
+        ...(also.aspect && s.catalogue[also.topic]!.sections.includes(also.aspect)
+          ? { section: also.aspect }
+          : {}),
+      },
+    });
   const related = withRelated ? relatedTopics(target.entry, s, [target.topic]).map(topicChoice) : [];
   return {
-    replies: [{ key: K.answer, slots, ...(related.length ? { choices: related } : {}) }],
+    replies: withChoices(replies, related),
     outcome: { answered: { topic: target.entry, ...(target.section ? { aspect: target.section } : {}) } },
     patch: { topic: target.topic, misses: 0 },
+  };
+}
+
+/** A question the knowledge cannot answer for this person: say so honestly, and who can. */
+export function qualifierPlan(target: AnswerTarget, qualifier: string): Plan {
+  return {
+    replies: [
+      {
+        key: `${K.qualifierPrefix}${qualifier}`,
+        choices: [HANDOFF, choice('intent:question', K.choiceAskQuestion)],
+      },
+    ],
+    outcome: { qualified: { topic: target.entry, qualifier } },
+    patch: { topic: target.topic, misses: 0 },
+    offer: 'handoff:out_of_scope',
   };
 }
 

@@ -32,6 +32,8 @@ export const K = {
   didYouMean: 'kb.did_you_mean',
   notSure: 'kb.not_sure',
   outOfScope: 'kb.out_of_scope',
+  /** + the qualifier's name from knowledge/language.yaml ("kb.qualifier.pregnancy"). */
+  qualifierPrefix: 'kb.qualifier.',
   noMore: 'kb.no_more',
   noTopic: 'kb.no_topic',
   // Booking and handoff
@@ -79,5 +81,8 @@ export const K = {
 
 /** Every key the machine can say or use as a choice label (for the content linter). */
 export const DIALOG_MESSAGE_KEYS: readonly string[] = Object.freeze([
-  ...new Set([...Object.values(K).filter((k) => k !== K.answer), ...questionMessageKeys()]),
+  ...new Set([
+    ...Object.values(K).filter((k) => k !== K.answer && k !== K.qualifierPrefix),
+    ...questionMessageKeys(),
+  ]),
 ]);

@@ -122,6 +122,13 @@ export interface Understanding {
   /** Red-flag rules that fire on this conversation's signals together with this message's. */
   redFlags: RedFlagHit[];
   entities: Entities;
+  /**
+   * A part of the question the knowledge cannot answer for this person (knowledge/language.yaml
+   * `qualifiers`: pregnancy, children, medicines together, their own records).
+   */
+  qualifier?: string;
+  /** A second question in the same message ("heat or ice, and how long will it take?"). */
+  also?: { topic: string; aspect?: Aspect };
 }
 
 /** One thing the bot says: a message key, slots for its placeholders, and choices to offer. */
@@ -146,6 +153,8 @@ export interface Disposition {
 export interface TurnOutcome {
   /** The knowledge entry answered, and which part of it. */
   answered?: { topic: string; aspect?: Aspect };
+  /** A question about this entry that the knowledge cannot answer for the person (pregnancy ...). */
+  qualified?: { topic: string; qualifier: string };
   /** "Did you mean" choices offered instead of an answer. */
   didYouMean?: string[];
   outOfScope?: boolean;

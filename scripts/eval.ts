@@ -6,11 +6,12 @@
  */
 import path from 'node:path';
 import { loadNlu } from '../src/nlu/load.js';
+import { loadAnswerSet, scoreAnswers } from '../tests/eval/answers.js';
 import { evaluate, loadEvalSet } from '../tests/eval/evaluate.js';
 
 const showFailures = process.argv.includes('--failures');
 const started = performance.now();
-const { model } = loadNlu(path.resolve('knowledge'));
+const { knowledge, model } = loadNlu(path.resolve('knowledge'));
 const buildMs = performance.now() - started;
 
 // Set 1 was also used for error analysis while building; set 2 was written afterwards, by someone
@@ -20,6 +21,27 @@ const SETS = [
   ['tests/eval/nlu-eval-2.yaml', 'set 2 (untouched)'],
 ] as const;
 for (const [file, label] of SETS) report(file, label);
+reportAnswers('tests/eval/answers-heldout.yaml');
+
+/** What the bot says: the rendered reply holds the fact asked (set written from the articles alone). */
+function reportAnswers(file: string): void {
+  const r = scoreAnswers(knowledge, model, loadAnswerSet(path.resolve(file)));
+  const pct = (x: { ok: number; total: number }) =>
+    `${((x.ok / Math.max(1, x.total)) * 100).toFixed(1)}%  (${x.ok}/${x.total})`;
+  console.log(`\nAnswer content on ${file} (written from the articles alone, scored on the reply's words)\n`);
+  console.log(`  single questions: the reply holds the fact   ${pct(r.single)}   target >= 95%`);
+  console.log(`  follow-ups without a topic word              ${pct(r.followUp)}`);
+  console.log(`  out of scope: no knowledge answer given      ${pct(r.oos)}`);
+  if (showFailures) {
+    console.log('\n  every miss:');
+    for (const f of r.failures)
+      console.log(
+        `    [${f.id}] "${f.text}"  missing ${f.missing.join(' ')}\n        reply: ${f.reply.replace(/\s+/g, ' ').slice(0, 160)}`,
+      );
+  }
+  const rate = (x: { ok: number; total: number }) => (x.ok / Math.max(1, x.total)).toFixed(3);
+  console.log(`\nEVAL answers single=${rate(r.single)} followup=${rate(r.followUp)} oos=${rate(r.oos)}`);
+}
 
 function report(file: string, label: string): void {
   const items = loadEvalSet(path.resolve(file));

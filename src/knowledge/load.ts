@@ -203,8 +203,9 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
   }
   for (const [key, value] of messages.texts) checkPlaceholders(value, messages.fileOf.get(key) ?? 'messages/', key);
 
-  // Keys the code and the dialogs use must exist.
-  for (const key of options.requiredKeys ?? []) {
+  // Keys the code and the dialogs use must exist, and each qualifier of language.yaml has its reply.
+  const qualifierKeys = Object.keys(language?.qualifiers ?? {}).map((q) => `kb.qualifier.${q}`);
+  for (const key of [...(options.requiredKeys ?? []), ...qualifierKeys]) {
     if (!messages.texts.has(key)) {
       problems.push({
         file: 'messages/',

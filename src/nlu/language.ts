@@ -29,6 +29,41 @@ export const languageFileSchema = z
     polarity: z.object({ negative: phrases, positive: phrases }).strict(),
     options: z.record(z.string().regex(/^[a-z0-9_]+$/), phrases),
     alsoAccepted: z.record(z.string(), z.array(z.string())).optional(),
+    retrieval: z
+      .object({
+        stopwords: phrases,
+        synonyms: z.array(phrases),
+        questionTypes: z.record(
+          z.string().regex(/^[a-z0-9_]+$/),
+          z
+            .object({
+              asks: phrases,
+              answers: phrases.optional(),
+              section: z
+                .enum([
+                  'overview',
+                  'more',
+                  'symptoms',
+                  'causes',
+                  'diagnosis',
+                  'treatment',
+                  'outlook',
+                  'serious',
+                  'prevention',
+                ])
+                .optional(),
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional(),
+    qualifiers: z
+      .record(
+        z.string().regex(/^[a-z0-9_]+$/),
+        z.object({ words: phrases, about: z.array(z.string()).optional() }).strict(),
+      )
+      .optional(),
   })
   .strict();
 

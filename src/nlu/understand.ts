@@ -6,14 +6,15 @@
  *   - short answers and follow-up aspects from knowledge/language.yaml,
  *   - one classifier over knowledge entries, conversational intents and out-of-scope examples.
  */
-import type {
-  Aspect,
-  Entities,
-  Intent,
-  NluContext,
-  RedFlagHit,
-  TopicMatch,
-  Understanding,
+import {
+  DEFAULT_ASPECT_FALLBACK,
+  type Aspect,
+  type Entities,
+  type Intent,
+  type NluContext,
+  type RedFlagHit,
+  type TopicMatch,
+  type Understanding,
 } from '../../dialogs/types.js';
 import { assess, isRedFlagLevel, type TriageTable } from '../../dialogs/triage-rules.js';
 import type { Knowledge } from '../knowledge/load.js';
@@ -27,6 +28,7 @@ import {
 import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagDetector } from './red-flags.js';
+import { buildRetriever, type Retriever } from './retrieve.js';
 import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
 
 export const OOS_LABEL = 'oos';
@@ -63,6 +65,10 @@ export interface NluModel {
   /** Single keyword words that several entries share ("disc"), for "did you mean" on vague messages. */
   sharedWords: ReadonlyMap<string, readonly string[]>;
   thresholds: Thresholds;
+  /** Finds the passage (overview or section) that holds the fact asked; absent without retrieval words. */
+  retriever?: Retriever;
+  /** Qualifiers the knowledge cannot answer for the person (pregnancy, children, ...). */
+  qualifiers: ReadonlyArray<{ name: string; re: RegExp; about?: ReadonlySet<string> }>;
 }
 
 export interface BuildInput {
@@ -114,8 +120,11 @@ export function buildNluModel(
       for (const w of canonical(k).split(' '))
         if (w.length >= 4 && !cues.aspect(w))
           (wordOwners.get(w) ?? wordOwners.set(w, new Set()).get(w)!).add(entry.id);
+  const stop = new Set((input.language.retrieval?.stopwords ?? []).map(canonical));
   const sharedWords = new Map(
-    [...wordOwners].filter(([, ids]) => ids.size >= 2 && ids.size <= 4).map(([w, ids]) => [w, [...ids]]),
+    [...wordOwners]
+      .filter(([w, ids]) => ids.size >= 2 && ids.size <= 4 && !stop.has(w))
+      .map(([w, ids]) => [w, [...ids]]),
   );
   const mentions = [...input.knowledge.topics.values()].map((entry) => {
     const names = [
@@ -140,6 +149,16 @@ export function buildNluModel(
       [...input.knowledge.topics.values()].map((e) => [e.id, new Set(Object.keys(e.sections) as Aspect[])]),
     ),
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+    ...(input.language.retrieval
+      ? { retriever: buildRetriever(input.knowledge, input.language.retrieval) }
+      : {}),
+    qualifiers: Object.entries(input.language.qualifiers ?? {}).map(([name, q]) => ({
+      name,
+      re: new RegExp(
+        `\\b(?:${q.words.map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`,
+      ),
+      ...(q.about ? { about: new Set(q.about) } : {}),
+    })),
   };
 }
 
@@ -205,30 +224,70 @@ export function understand(
   const ranked = classify(model, corrected);
   const best = ranked[0] ?? { label: OOS_LABEL, p: 1 };
   const t = model.thresholds;
+  const intentConfident = best.label.startsWith(INTENT) && best.p >= t.intent;
 
   const topics: TopicMatch[] = ranked
     .filter((p) => p.label.startsWith(TOPIC) && p.p >= t.candidate)
     .slice(0, 3)
     .map((p) => ({ id: p.label.slice(TOPIC.length), confidence: round(p.p) }));
 
-  // A follow-up on the current topic: an aspect, no other topic named, and a short or pointing question.
-  if (context.topic && aspect && aspect !== 'more' && !mentioned.some((id) => id !== context.topic)) {
+  // A follow-up on the current topic: no other topic named, a short or pointing question that asks
+  // something (an aspect, a question type such as "is it common?", "what about X?").
+  if (context.topic && aspect !== 'more' && !mentioned.some((id) => id !== context.topic)) {
     const short = words.split(' ').length <= 9 || model.language.pointsBack(text);
-    if (
-      short &&
-      !(best.label.startsWith(INTENT) && best.p >= t.intent && best.label !== `${INTENT}tell_me_more`)
-    ) {
-      return {
-        ...base,
-        intent: 'question',
-        aspect,
-        topics: [{ id: context.topic, confidence: 0.9 }],
-        confidence: 0.9,
-      };
+    const asks =
+      aspect !== undefined ||
+      (model.retriever?.questionTypes(corrected).length ?? 0) > 0 ||
+      model.language.pointsBack(text) ||
+      /^(?:and |so |but )?(?:what|how) about\b/.test(corrected);
+    if (short && asks && !(intentConfident && best.label !== `${INTENT}tell_me_more`)) {
+      // An aspect the topic has a section for ("how is it treated?"): that section.
+      if (aspect && model.sections.get(context.topic)?.has(aspect))
+        return withExtras(model, corrected, {
+          ...base,
+          intent: 'question',
+          aspect,
+          topics: [{ id: context.topic, confidence: 0.9 }],
+          confidence: 0.9,
+        });
+      // The topic has no section for the aspect asked: its general entry may answer ("how long does it last?").
+      const general =
+        aspect && !model.sections.get(context.topic)?.has(aspect)
+          ? DEFAULT_ASPECT_FALLBACK[aspect]
+          : undefined;
+      const chosen = choosePassages(model, corrected, ranked, mentioned, aspect, context.topic, general)[0];
+      if (chosen && aspect && chosen.entry === general && !chosen.section) {
+        // The dialog answers the aspect from the general entry and keeps the topic for the next follow-up.
+        return {
+          ...base,
+          intent: 'question',
+          aspect,
+          topics: [{ id: context.topic, confidence: 0.9 }],
+          confidence: 0.9,
+        };
+      }
+      if (chosen) {
+        return withExtras(model, corrected, {
+          ...base,
+          intent: 'question',
+          ...(chosen.section ? { aspect: chosen.section } : {}),
+          topics: [{ id: chosen.entry, confidence: 0.9 }],
+          confidence: 0.9,
+        });
+      }
+      if (aspect) {
+        return {
+          ...base,
+          intent: 'question',
+          aspect,
+          topics: [{ id: context.topic, confidence: 0.9 }],
+          confidence: 0.9,
+        };
+      }
     }
   }
 
-  if (best.label.startsWith(INTENT) && best.p >= t.intent) {
+  if (intentConfident) {
     const intent = best.label.slice(INTENT.length) as Intent;
     if (intent === 'tell_me_more') {
       // "Tell me more" is about the topic being discussed, unless another one is named.
@@ -246,49 +305,25 @@ export function understand(
 
   // While the bot waits for an answer, a statement it could not read as one is "not understood"
   // (asked again in other words), never answered with the nearest knowledge entry.
-  if (answering && !asking && !(best.label.startsWith(INTENT) && best.p >= t.intent)) {
+  if (answering && !asking) {
     return { ...base, intent: 'unknown', topics, confidence: round(best.p) };
   }
 
-  // A topic named outright wins when the classifier is unsure between neighbours (never over a
-  // confident classifier: "do I need an MRI scan" names no condition even if MRI is a keyword).
-  if (mentioned.length === 1 && best.label !== OOS_LABEL && best.p < MENTION_OVERRIDE_BELOW) {
-    const boosted = boostMentioned(topics, mentioned);
-    if (boosted[0] && boosted[0].confidence >= t.accept) {
-      const top = boosted[0].id;
-      return {
-        ...base,
-        intent: 'question',
-        topics: boosted,
-        aspect: aspectOf(model, top, aspect),
-        confidence: boosted[0].confidence,
-      };
-    }
-  }
-  // Several of our topics named ("disc problems?"): not out of scope, but not sure which: the
-  // machine offers them as "did you mean".
-  if (mentioned.length > 1 && !(best.label.startsWith(TOPIC) && best.p >= t.accept)) {
-    const candidates = boostMentioned(topics, mentioned).map((c) => ({
-      ...c,
-      confidence: Math.min(c.confidence, 0.4),
-    }));
-    return { ...base, intent: 'question', topics: candidates, confidence: candidates[0]?.confidence ?? 0.3 };
-  }
-
-  if (best.label.startsWith(TOPIC) && best.p >= t.accept) {
-    const top = best.label.slice(TOPIC.length);
-    return {
-      ...base,
-      intent: 'question',
-      topics,
-      aspect: aspectOf(model, top, aspect),
-      confidence: round(best.p),
-    };
+  // A question about our topics: the passage that holds the fact asked decides the answer.
+  const inScope =
+    (best.label.startsWith(TOPIC) && best.p >= t.accept) ||
+    (mentioned.length > 0 && best.label !== OOS_LABEL) ||
+    (mentioned.length > 0 && best.p < MENTION_OVERRIDE_BELOW) ||
+    domainQuestion(model, corrected, ranked);
+  if (inScope) {
+    const passages = choosePassages(model, corrected, ranked, mentioned, aspect);
+    const decided = decide(passages, ranked, mentioned);
+    if (decided) return withExtras(model, corrected, { ...base, intent: 'question', ...decided });
   }
 
   // A short, vague message with a word several entries share ("disc problems?"): offer them.
   const tokens = corrected.split(' ');
-  if (tokens.length <= 4 && !(best.label.startsWith(INTENT) && best.p >= t.intent)) {
+  if (tokens.length <= 4) {
     const shared = tokens.map((w) => model.sharedWords.get(w)).find((ids) => ids !== undefined);
     if (shared) {
       const candidates = shared.map((id) => ({ id, confidence: 0.4 }));
@@ -305,6 +340,188 @@ export function understand(
   const known = corrected.split(' ').filter((w) => model.vocabulary.has(w)).length;
   const intent: Intent = known / corrected.split(' ').length < 0.34 ? 'unknown' : 'out_of_scope';
   return { ...base, intent, topics, confidence: round(1 - best.p) };
+}
+
+interface ScoredPassage {
+  entry: string;
+  section?: Aspect;
+  score: number;
+  /** The entry's probability as used (classifier posterior, raised for named or current topics). */
+  prior: number;
+  match: number;
+  raw: number;
+}
+
+/**
+ * Rank the passages of the candidate entries (the classifier's best topics, topics named in the
+ * message, and the current topic for a follow-up) by the classifier's topic posterior, how well the
+ * passage's words match the question (BM25), whether it answers the question's type ("how
+ * common?") and whether it is the section the question's aspect names.
+ */
+export function choosePassages(
+  model: NluModel,
+  text: string,
+  ranked: readonly Prediction[],
+  mentioned: readonly string[],
+  aspect: Aspect | undefined,
+  focus?: string,
+  general?: string,
+): ScoredPassage[] {
+  const retriever = model.retriever;
+  const priors = new Map<string, number>();
+  for (const p of ranked.slice(0, 12))
+    if (p.label.startsWith(TOPIC) && p.p >= 0.01) priors.set(p.label.slice(TOPIC.length), p.p);
+  for (const id of mentioned) priors.set(id, Math.max(priors.get(id) ?? 0, 0.3));
+  if (focus && model.sections.has(focus)) {
+    // A follow-up names no topic: what the classifier reads is the generic question ("how is it
+    // treated?"), so other entries weigh less than the topic being discussed.
+    for (const [id, p] of priors) if (!mentioned.includes(id)) priors.set(id, Math.min(p, 0.3));
+    priors.set(focus, Math.max(priors.get(focus) ?? 0, 0.6));
+  }
+  if (general && model.sections.has(general)) priors.set(general, Math.max(priors.get(general) ?? 0, 0.5));
+  if (!retriever) {
+    return [...priors]
+      .sort((a, b) => b[1] - a[1])
+      .map(([entry, prior]) => {
+        const section = aspectOf(model, entry, aspect);
+        return { entry, ...(section ? { section } : {}), score: prior, prior, match: 0, raw: 0 };
+      });
+  }
+  // Words the passage search finds anywhere also bring their entry in ("psoas" names no entry).
+  for (const s of retriever.score(text)) {
+    if (s.match >= 0.8 && s.raw >= 4 && !priors.has(s.entry)) priors.set(s.entry, 0.05);
+  }
+  const types = retriever.questionTypes(text);
+  const specific = aspect !== undefined || types.some((x) => x !== 'definition');
+  const all = retriever.score(text, new Set(priors.keys()));
+  // Rare words of the question found in a section but not in its entry's overview point at that section.
+  const overviewRare = new Map(all.filter((s) => !s.section).map((s) => [s.entry, new Set(s.rare)]));
+  const rareOf = (s: (typeof all)[number]) =>
+    s.section ? s.rare.filter((r) => !overviewRare.get(s.entry)?.has(r)) : [];
+  const pointed = new Set(all.filter((s) => rareOf(s).length > 0).map((s) => s.entry));
+  const scored = all.map((s) => {
+    const prior = priors.get(s.entry) ?? 0.01;
+    let score = Math.log(prior + 0.02) + 1.2 * s.match;
+    // "What is X?" wants the overview, but only weakly: the X asked may be a detail of another passage.
+    // A question type counts fully only when the passage also shares a word with the question.
+    if (s.typeHits.some((x) => x !== 'definition')) score += s.raw > 0 ? 0.8 : 0.3;
+    else if (s.typeHits.length > 0) score += 0.3;
+    // The aspect's section; an entry without one answers the aspect with its overview ("causes of X").
+    if (aspect && aspect !== 'more') {
+      if (s.section === aspect) score += 0.6;
+      else if (!s.section && s.entry !== focus && !model.sections.get(s.entry)?.has(aspect)) score += 0.6;
+    }
+    if (rareOf(s).length > 0) score += 0.5;
+    // A question about the topic in general gets its overview; a follow-up asking for more than
+    // that overview (which was just said) does not get it again.
+    if (!s.section && !specific && !pointed.has(s.entry)) score += 0.8;
+    if (!s.section && focus && s.entry === focus && specific) score -= 0.6;
+    return {
+      entry: s.entry,
+      ...(s.section ? { section: s.section } : {}),
+      score,
+      prior,
+      match: s.match,
+      raw: s.raw,
+    };
+  });
+  return scored.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Answer with the best passage, or offer "did you mean" when the best passages of two different
+ * entries are close and neither entry is clearly meant.
+ */
+function decide(
+  passages: readonly ScoredPassage[],
+  ranked: readonly Prediction[],
+  mentioned: readonly string[],
+): Pick<Understanding, 'topics' | 'aspect' | 'confidence'> | undefined {
+  const top = passages[0];
+  if (!top) return undefined;
+  const rival = passages.find((p) => p.entry !== top.entry);
+  const topTopic = ranked.find((p) => p.label.startsWith(TOPIC));
+  const gap = rival ? top.score - rival.score : Infinity;
+  const named = mentioned.includes(top.entry);
+  // Evidence beyond the classifier: the passage's own words match the question well.
+  const evidence = top.raw >= 4 && top.match >= 0.6 && gap >= 0.35;
+  const base =
+    top.entry === topTopic?.label.slice(TOPIC.length) ? Math.max(top.prior, topTopic.p) : top.prior;
+  let confidence: number;
+  let clear: boolean;
+  const namedOnly = named && mentioned.filter((id) => id !== top.entry).length === 0;
+  if (base >= 0.6) [confidence, clear] = [base, true];
+  else if (namedOnly || (base >= 0.2 && evidence) || (base >= 0.4 && gap >= 0.8))
+    [confidence, clear] = [Math.max(0.62, base), true];
+  else if (base >= 0.3 || named) [confidence, clear] = [Math.min(0.55, Math.max(base, 0.4)), false];
+  else return undefined;
+  confidence = round(confidence);
+  const topics: TopicMatch[] = [{ id: top.entry, confidence }];
+  const seen = new Set([top.entry]);
+  for (const p of passages) {
+    if (seen.has(p.entry) || topics.length >= 3) continue;
+    seen.add(p.entry);
+    topics.push({
+      id: p.entry,
+      confidence: round(clear ? Math.min(p.prior, confidence - 0.2) : Math.min(0.5, p.prior + 0.2)),
+    });
+  }
+  return { topics, ...(top.section ? { aspect: top.section } : {}), confidence };
+}
+
+/** Whether a message the classifier calls out of scope is full of this domain's words (a passage matches it well). */
+function domainQuestion(model: NluModel, text: string, ranked: readonly Prediction[]): boolean {
+  const retriever = model.retriever;
+  if (!retriever) return false;
+  const best = ranked[0];
+  if (best && best.label === OOS_LABEL && best.p >= 0.9) return false;
+  const top = Math.max(0, ...retriever.score(text).map((s) => s.raw));
+  return top >= (best?.label === OOS_LABEL && best.p >= 0.7 ? 9 : 6);
+}
+
+/** A qualifier the knowledge cannot answer for the person, and a second question in the same message. */
+function withExtras(model: NluModel, text: string, u: Understanding): Understanding {
+  const entry = u.topics[0]?.id;
+  const qualifier = model.qualifiers.find(
+    (q) => q.re.test(text) && (!q.about || (entry && q.about.has(entry))),
+  );
+  if (qualifier) return { ...u, qualifier: qualifier.name };
+  const also = entry ? secondQuestion(model, text, entry, u.aspect) : undefined;
+  return also ? { ...u, also } : u;
+}
+
+/**
+ * Two questions in one message ("what is it and is it common?", "heat or ice, and how long will it
+ * take?"): each part that asks something of its own is matched on its own, the first answer's
+ * topic carried into a part that names none. Returns the part whose passage the answer lacks.
+ */
+function secondQuestion(
+  model: NluModel,
+  text: string,
+  entry: string,
+  section: Aspect | undefined,
+): Understanding['also'] {
+  const retriever = model.retriever;
+  if (!retriever) return undefined;
+  const parts = text
+    .split(/\s*(?:[?,;]+|\b(?:and|also|plus|or should i|as well as)\b)\s*/)
+    .map((p) => p.trim())
+    .filter((p) => retriever.contentTerms(p).length >= 1 && p.split(' ').length >= 2);
+  if (parts.length < 2) return undefined;
+  for (const part of parts) {
+    const mentioned = model.mentions.filter((m) => m.re.test(part)).map((m) => m.id);
+    const aspect = model.language.aspect(part);
+    const types = retriever.questionTypes(part).filter((x) => x !== 'definition');
+    if (!aspect && types.length === 0 && mentioned.length === 0) continue;
+    const ranked = model.classifier.predict(part);
+    const topTopic = ranked.find((p) => p.label.startsWith(TOPIC));
+    const own = mentioned.length > 0 || (topTopic !== undefined && topTopic.p >= 0.5);
+    const best = choosePassages(model, part, ranked, mentioned, aspect, own ? undefined : entry)[0];
+    if (!best || (best.entry === entry && best.section === section)) continue;
+    if (best.match < 0.3 && !mentioned.includes(best.entry)) continue;
+    return { topic: best.entry, ...(best.section ? { aspect: best.section } : {}) };
+  }
+  return undefined;
 }
 
 /**
@@ -354,13 +571,6 @@ function fromPayload(payload: string): Pick<Understanding, 'intent' | 'topics'> 
       // option:<code> and open:<x> are read by the machine from `choice`.
       return { intent: 'unknown', topics: [] };
   }
-}
-
-function boostMentioned(topics: TopicMatch[], mentioned: string[]): TopicMatch[] {
-  const byId = new Map(topics.map((t) => [t.id, t.confidence]));
-  const out = mentioned.map((id) => ({ id, confidence: round(Math.max(0.6, byId.get(id) ?? 0)) }));
-  for (const t of topics) if (!mentioned.includes(t.id)) out.push(t);
-  return out.sort((a, b) => b.confidence - a.confidence).slice(0, 3);
 }
 
 /**

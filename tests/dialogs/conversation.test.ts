@@ -185,11 +185,37 @@ describe('questions', () => {
     expect(picked.outcome.answered).toEqual({ topic: 'herniated-disc' });
   });
 
-  it('when the best topic is only fairly likely, then the bot asks "did you mean" instead of answering', () => {
+  it('when two topics are fairly likely and close, then the bot asks "did you mean" with both instead of answering', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send(ask('sciatica', 0.45, undefined, [['herniated-disc', 0.4]]));
+    expect(keys(r.replies)).toEqual(['kb.did_you_mean']);
+    expect(payloads(r.replies)).toEqual(expect.arrayContaining(['topic:sciatica', 'topic:herniated-disc']));
+  });
+
+  it('when only one topic is fairly likely, then the bot never offers a one-item "did you mean" menu', () => {
     const chat = new Chat();
     chat.join();
     const r = chat.send(ask('sciatica', 0.45));
-    expect(keys(r.replies)).toEqual(['kb.did_you_mean']);
+    expect(keys(r.replies)).not.toContain('kb.did_you_mean');
+    expect(r.outcome.answered).toBeUndefined();
+  });
+
+  it('when the question carries a qualifier the knowledge cannot answer, then the bot says so instead of the general answer', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send({ ...ask('treatment-overview', 0.95), qualifier: 'pregnancy' });
+    expect(keys(r.replies)).toEqual(['kb.qualifier.pregnancy']);
+    expect(r.outcome.answered).toBeUndefined();
+    expect(payloads(r.replies)).toContain('intent:handoff');
+  });
+
+  it('when a message asks two questions, then both are answered', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send({ ...ask('sciatica', 0.95), also: { topic: 'recovery-time' } });
+    expect(keys(r.replies)).toEqual(['kb.answer', 'kb.answer']);
+    expect(r.replies.map((x) => x.slots?.entry)).toEqual(['sciatica', 'recovery-time']);
   });
 
   it('when confidence is low, then the bot says it is not sure, never answers, and offers the front desk', () => {
