@@ -107,6 +107,7 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
     for (const [section, body] of bodies) {
       const text = body.replace(/\{[^{}]*\}/g, ' ');
       const terms = new Map<string, number>();
+      // Every passage carries its entry's title words (measured: better than the overview alone).
       const list = [...content(title), ...content(text)];
       for (const s of list) terms.set(s, (terms.get(s) ?? 0) + 1);
       const joined = ` ${stems(text).join(' ')} `;
