@@ -5,7 +5,7 @@
  * the floor kept in tests/eval/floors.json. Raise a floor whenever a change lifts the figure; never
  * lower one without saying why in the commit.
  *
- *   node scripts/eval-dev-ratchet.mjs [--eval-dir ../shared/eval-dev]
+ *   tsx scripts/eval-dev-ratchet.ts [--eval-dir ../shared/eval-dev]
  *
  * Exit 0 when every floor holds, 1 when one falls, 2 when the evaluation could not run.
  */
@@ -15,14 +15,16 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const at = process.argv.indexOf('--eval-dir');
-const evalDir = path.resolve(root, at > 0 ? process.argv[at + 1] : '../shared/eval-dev');
+const evalDir = path.resolve(root, at > 0 ? (process.argv[at + 1] ?? '') : '../shared/eval-dev');
 const driver = path.join(evalDir, 'run.mjs');
 if (!existsSync(driver)) {
   console.error(`eval-dev ratchet: no driver at ${driver}`);
   process.exit(process.env.CI ? 2 : 0);
 }
 
-const floors = JSON.parse(readFileSync(path.join(root, 'tests/eval/floors.json'), 'utf8'));
+const floors: { min?: Record<string, number>; max?: Record<string, number> } = JSON.parse(
+  readFileSync(path.join(root, 'tests/eval/floors.json'), 'utf8'),
+);
 const run = spawnSync(
   process.execPath,
   [
@@ -54,9 +56,9 @@ const figures = Object.fromEntries(
     .trim()
     .split(/\s+/)
     .map((kv) => kv.split('='))
-    .map(([k, v]) => [k, Number.parseFloat(v)]),
+    .map(([k, v]) => [k, Number.parseFloat(v ?? '')]),
 );
-const problems = [];
+const problems: string[] = [];
 for (const [key, floor] of Object.entries(floors.min ?? {})) {
   if (!(figures[key] >= floor)) problems.push(`${key}=${figures[key]} is below its floor ${floor}`);
 }
