@@ -29,6 +29,7 @@ import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
+import { stem } from './text.js';
 import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
 
 export const OOS_LABEL = 'oos';
@@ -67,6 +68,8 @@ export interface NluModel {
   thresholds: Thresholds;
   /** Finds the passage (overview or section) that holds the fact asked; absent without retrieval words. */
   retriever?: Retriever;
+  /** Stems of this domain's own words (in entry examples, never in out-of-scope ones). */
+  domainStems: ReadonlySet<string>;
   /** Qualifiers the knowledge cannot answer for the person (pregnancy, children, ...). */
   qualifiers: ReadonlyArray<{ name: string; re: RegExp; about?: ReadonlySet<string> }>;
 }
@@ -108,6 +111,21 @@ export function buildNluModel(
   for (const e of examples)
     for (const w of canonical(e.text).split(' ')) if (w) frequencies.set(w, (frequencies.get(w) ?? 0) + 1);
   const vocabulary = new Set(frequencies.keys());
+  // Words of this domain: those of the entries' titles and keywords that never occur in the
+  // examples of what is out of scope ("buttock", "sciatica", "piriformis"; not "pain" or "back").
+  const inOos = new Set<string>();
+  for (const e of examples)
+    if (e.label === OOS_LABEL) for (const w of canonical(e.text).split(' ')) if (w) inOos.add(stem(w));
+  const retrievalStop = new Set((input.language.retrieval?.stopwords ?? []).map((w) => stem(canonical(w))));
+  const domainStems = new Set(
+    [...input.knowledge.topics.values()]
+      .filter((entry) => entry.type !== 'front-desk')
+      .flatMap((entry) => [entry.title, ...entry.keywords])
+      .flatMap((k) => canonical(k).split(' '))
+      .filter((w) => w.length > 2)
+      .map(stem)
+      .filter((st) => !inOos.has(st) && !retrievalStop.has(st)),
+  );
   // Phrases that name an entry: its title and its distinctive keywords. A keyword two entries share,
   // or one that is a follow-up cue ("how long"), names nothing.
   const cues = compileLanguage(input.language);
@@ -152,6 +170,7 @@ export function buildNluModel(
     ...(input.language.retrieval
       ? { retriever: buildRetriever(input.knowledge, input.language.retrieval) }
       : {}),
+    domainStems,
     qualifiers: Object.entries(input.language.qualifiers ?? {}).map(([name, q]) => ({
       name,
       re: new RegExp(
@@ -315,10 +334,20 @@ export function understand(
     (mentioned.length > 0 && best.label !== OOS_LABEL) ||
     (mentioned.length > 0 && best.p < MENTION_OVERRIDE_BELOW) ||
     domainQuestion(model, corrected, ranked);
-  if (inScope) {
+  const domainWords = domainWordCount(model, corrected);
+  if (inScope || domainWords >= 2) {
     const passages = choosePassages(model, corrected, ranked, mentioned, aspect);
     const decided = decide(passages, ranked, mentioned);
     if (decided) return withExtras(model, corrected, { ...base, intent: 'question', ...decided });
+    // A message full of this domain's words is never "out of scope": offer the nearest entries.
+    const near = [...new Set(passages.map((p) => p.entry))].slice(0, 3);
+    if (domainWords >= 2 && near.length >= 2)
+      return {
+        ...base,
+        intent: 'question',
+        topics: near.map((id) => ({ id, confidence: 0.4 })),
+        confidence: 0.4,
+      };
   }
 
   // A short, vague message with a word several entries share ("disc problems?"): offer them.
@@ -467,6 +496,14 @@ function decide(
     });
   }
   return { topics, ...(top.section ? { aspect: top.section } : {}), confidence };
+}
+
+/** How many distinct words of this domain (see buildNluModel: domainStems) the message has. */
+function domainWordCount(model: NluModel, text: string): number {
+  const stems = new Set(canonical(text).split(' ').filter(Boolean).map(stem));
+  let n = 0;
+  for (const s of stems) if (model.domainStems.has(s)) n++;
+  return n;
 }
 
 /** Whether a message the classifier calls out of scope is full of this domain's words (a passage matches it well). */
