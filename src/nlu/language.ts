@@ -33,6 +33,7 @@ export const languageFileSchema = z
       .object({
         stopwords: phrases,
         synonyms: z.array(phrases),
+        afterTreatment: z.record(z.string(), z.string()).optional(),
         questionTypes: z.record(
           z.string().regex(/^[a-z0-9_]+$/),
           z

@@ -45,6 +45,9 @@ export interface Thresholds {
   candidate: number;
 }
 
+/** Intents a follow-up that points back at the topic is read over ("so what should I do instead?"). */
+const FOLLOW_UP_OVER: ReadonlySet<string> = new Set(['start_triage', 'help']);
+
 /** A named topic may reorder candidates only while the classifier's best guess is below this. */
 const MENTION_OVERRIDE_BELOW = 0.5;
 
@@ -68,6 +71,10 @@ export interface NluModel {
   thresholds: Thresholds;
   /** Finds the passage (overview or section) that holds the fact asked; absent without retrieval words. */
   retriever?: Retriever;
+  /** Entries that are treatments (a follow-up's "work" means "help" after one of them). */
+  treatments: ReadonlySet<string>;
+  /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
+  afterTreatment(text: string): string;
   /** Stems of this domain's own words (in entry examples, never in out-of-scope ones). */
   domainStems: ReadonlySet<string>;
   /** Qualifiers the knowledge cannot answer for the person (pregnancy, children, ...). */
@@ -171,6 +178,14 @@ export function buildNluModel(
       ? { retriever: buildRetriever(input.knowledge, input.language.retrieval) }
       : {}),
     domainStems,
+    treatments: new Set(
+      [...input.knowledge.topics.values()].filter((e) => e.type === 'treatment').map((e) => e.id),
+    ),
+    afterTreatment: (text) =>
+      text
+        .split(' ')
+        .map((w) => input.language.retrieval?.afterTreatment?.[w] ?? w)
+        .join(' '),
     qualifiers: Object.entries(input.language.qualifiers ?? {}).map(([name, q]) => ({
       name,
       re: new RegExp(
@@ -237,7 +252,10 @@ export function understand(
 
   // Classify the text with one-letter slips in known words corrected; red flags and entities above
   // read what the person actually typed.
-  const corrected = model.spelling.correctText(words.split(' ')).join(' ');
+  const typed = model.spelling.correctText(words.split(' ')).join(' ');
+  // After a treatment, "does it work?" asks whether it helps, not about a job.
+  const corrected =
+    context.topic && model.treatments.has(context.topic) ? model.afterTreatment(typed) : typed;
   const aspect = model.language.aspect(corrected);
   const mentioned = model.mentions.filter((m) => m.re.test(corrected)).map((m) => m.id);
   const ranked = classify(model, corrected);
@@ -254,12 +272,19 @@ export function understand(
   // something (an aspect, a question type such as "is it common?", "what about X?").
   if (context.topic && aspect !== 'more' && !mentioned.some((id) => id !== context.topic)) {
     const short = words.split(' ').length <= 9 || model.language.pointsBack(text);
+    const points = model.language.pointsBack(text);
     const asks =
       aspect !== undefined ||
       (model.retriever?.questionTypes(corrected).length ?? 0) > 0 ||
-      model.language.pointsBack(text) ||
+      points ||
+      model.language.isQuestion(text) ||
       /^(?:and |so |but )?(?:what|how) about\b/.test(corrected);
-    if (short && asks && !(intentConfident && best.label !== `${INTENT}tell_me_more`)) {
+    // "So what should I do instead?" points back: it asks about the topic, it starts no symptom check.
+    const intentWins =
+      intentConfident &&
+      best.label !== `${INTENT}tell_me_more` &&
+      !(points && FOLLOW_UP_OVER.has(best.label.slice(INTENT.length)) && signals.length === 0);
+    if (short && asks && !intentWins) {
       // An aspect the topic has a section for ("how is it treated?"): that section.
       if (aspect && model.sections.get(context.topic)?.has(aspect))
         return withExtras(model, corrected, {
@@ -404,7 +429,10 @@ export function choosePassages(
   if (focus && model.sections.has(focus)) {
     // A follow-up names no topic: what the classifier reads is the generic question ("how is it
     // treated?"), so other entries weigh less than the topic being discussed.
-    for (const [id, p] of priors) if (!mentioned.includes(id)) priors.set(id, Math.min(p, 0.3));
+    // Another entry may still answer when the follow-up brings a topic word of its own ("what about
+    // herbs?"), not for generic words ("is it suitable for everyone?").
+    const cap = domainWordCount(model, text) > 0 ? 0.3 : 0.05;
+    for (const [id, p] of priors) if (!mentioned.includes(id)) priors.set(id, Math.min(p, cap));
     priors.set(focus, Math.max(priors.get(focus) ?? 0, 0.6));
   }
   if (general && model.sections.has(general)) priors.set(general, Math.max(priors.get(general) ?? 0, 0.5));
