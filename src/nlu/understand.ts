@@ -71,6 +71,8 @@ export interface NluModel {
   thresholds: Thresholds;
   /** Finds the passage (overview or section) that holds the fact asked; absent without retrieval words. */
   retriever?: Retriever;
+  /** General entries (types cause, symptom, faq): naming one does not change the topic of a pointing follow-up. */
+  general: ReadonlySet<string>;
   /** Entries that are treatments (a follow-up's "work" means "help" after one of them). */
   treatments: ReadonlySet<string>;
   /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
@@ -178,6 +180,11 @@ export function buildNluModel(
       ? { retriever: buildRetriever(input.knowledge, input.language.retrieval) }
       : {}),
     domainStems,
+    general: new Set(
+      [...input.knowledge.topics.values()]
+        .filter((e) => e.type === 'cause' || e.type === 'symptom' || e.type === 'faq')
+        .map((e) => e.id),
+    ),
     treatments: new Set(
       [...input.knowledge.topics.values()].filter((e) => e.type === 'treatment').map((e) => e.id),
     ),
@@ -270,7 +277,11 @@ export function understand(
 
   // A follow-up on the current topic: no other topic named, a short or pointing question that asks
   // something (an aspect, a question type such as "is it common?", "what about X?").
-  if (context.topic && aspect !== 'more' && !mentioned.some((id) => id !== context.topic)) {
+  // A follow-up that points back ("why would THAT give me bum pain?") stays on its topic even when
+  // it names a general entry (causes, symptoms); naming another condition or treatment starts anew.
+  const pointing = model.language.pointsBack(text);
+  const others = mentioned.filter((id) => id !== context.topic && !(pointing && model.general.has(id)));
+  if (context.topic && aspect !== 'more' && others.length === 0) {
     const short = words.split(' ').length <= 9 || model.language.pointsBack(text);
     const points = model.language.pointsBack(text);
     const asks =
