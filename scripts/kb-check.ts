@@ -6,12 +6,21 @@
 import path from 'node:path';
 import { contentRequirements } from '../src/knowledge/requirements.js';
 import { loadKnowledge } from '../src/knowledge/load.js';
+import { confusedExamples } from '../src/knowledge/example-check.js';
 import { formatProblems } from '../src/knowledge/problems.js';
+import { buildNluFromKnowledge } from '../src/nlu/load.js';
 
 const dir = path.resolve(process.argv[2] ?? 'knowledge');
 const result = loadKnowledge(dir, contentRequirements());
 const errors = result.problems.filter((p) => p.severity !== 'warning');
 const warnings = result.problems.filter((p) => p.severity === 'warning');
+// Examples the trained model reads as another entry or as out of scope (only when the content loads).
+if (result.knowledge && errors.length === 0) {
+  const model = buildNluFromKnowledge(result.knowledge, {
+    cacheDir: path.resolve('node_modules/.cache/clinic-bot'),
+  });
+  warnings.push(...confusedExamples(result.knowledge, model.classifier));
+}
 
 console.log(`Knowledge base: ${dir}`);
 const k = result.knowledge;
