@@ -64,9 +64,16 @@ export interface Thresholds {
   margin: number;
   /** Lowest topic confidence worth suggesting. */
   suggest: number;
+  /** Among close candidates, the best is answered (with the others offered) from this confidence. */
+  answerWithAlternatives: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { answer: 0.6, margin: 0.1, suggest: 0.35 };
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  answer: 0.6,
+  margin: 0.1,
+  suggest: 0.35,
+  answerWithAlternatives: 0.45,
+};
 export const DEFAULT_IDLE_MINUTES = 30;
 
 /** The dependencies, with defaults filled in. */
@@ -473,8 +480,25 @@ export function tellMorePlan(ctx: DialogContext, s: Settings): Plan {
   return simplePlan(K.noMore, related.length ? related : menuChoices(ctx), { misses: 0 });
 }
 
+/**
+ * Close candidates: when the best is still fairly likely, answer it and offer the others ("or did you
+ * mean"); a patient reads an answer more readily than a menu. Otherwise, the menu.
+ */
 export function didYouMeanPlan(nlu: Understanding, s: Settings): Plan {
   const ids = didYouMeanTopics(nlu, s);
+  const [top] = rankedTopics(nlu, s);
+  if (top && ids[0] === top.id && top.confidence >= s.thresholds.answerWithAlternatives) {
+    const aspect = nlu.aspect && s.catalogue[top.id]?.sections.includes(nlu.aspect) ? nlu.aspect : undefined;
+    const plan = answerPlan(
+      { entry: top.id, ...(aspect ? { section: aspect } : {}), topic: top.id },
+      s,
+      false,
+      nlu,
+    );
+    const others = ids.slice(1).map(topicChoice);
+    const replies = [...plan.replies, { key: K.orDidYouMean, choices: others }];
+    return { ...plan, replies, outcome: { ...plan.outcome, didYouMean: ids.slice(1) } };
+  }
   return { ...simplePlan(K.didYouMean, ids.map(topicChoice), { misses: 0 }), outcome: { didYouMean: ids } };
 }
 

@@ -30,6 +30,7 @@ export const K = {
   // Knowledge answers
   answer: 'kb.answer',
   didYouMean: 'kb.did_you_mean',
+  orDidYouMean: 'kb.or_did_you_mean',
   notSure: 'kb.not_sure',
   outOfScope: 'kb.out_of_scope',
   /** + the qualifier's name from knowledge/language.yaml ("kb.qualifier.pregnancy"). */

@@ -131,7 +131,7 @@ describe('the level at the end', () => {
     triage: TABLE,
     catalogue: CATALOGUE,
     aspectFallback: ASPECT_FALLBACK,
-    thresholds: { answer: 0.6, margin: 0.1, suggest: 0.35 },
+    thresholds: { answer: 0.6, margin: 0.1, suggest: 0.35, answerWithAlternatives: 0.45 },
     idleMs: 1,
   };
 
