@@ -40,6 +40,8 @@ export interface BuildOptions {
   store?: ConversationStore;
   clock?: () => number;
   brain?: Brain;
+  /** Bot Framework authentication settings for tests (OpenID metadata on a loopback server). */
+  authOverrides?: Record<string, string>;
   /** Extra routes on the same server (the web chat page, the local Direct Line channel). */
   mount?: (
     server: Server,
@@ -78,7 +80,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
         log,
       })
     : undefined;
-  const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
+  const adapter = createAdapter({ config, log, knowledge, authOverrides: options.authOverrides });
   const bot = new ClinicBot({
     runner,
     knowledge,
@@ -100,6 +102,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     adapter,
     bot,
     log,
+    loopbackOnly: config.authDisabled,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
     mount: (s) => {
