@@ -123,7 +123,11 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      // A keep-alive connection goes idle when its turn's response is written: close it then,
+      // rather than waiting for the client to hang up.
+      const sweep = setInterval(() => server.server.closeIdleConnections?.(), 100).unref();
       await Promise.race([Promise.all([closed, runner.whenIdle(), handoff?.whenIdle()]), grace]);
+      clearInterval(sweep);
       // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
       server.server.closeAllConnections?.();
       await store.close().catch(() => undefined);
@@ -170,11 +174,21 @@ async function main(): Promise<void> {
       url,
       endpoint: `${url}/api/messages`,
       readyMs: Math.round(performance.now() - started),
+      pid: process.pid,
       auth: !config.authDisabled,
     },
     'bot ready',
   );
-  const shutdown = (signal: string) => {
+  // Idempotent: a process group SIGTERM (systemd) and npm forwarding it arrive as two signals, and
+  // a second Ctrl-C is common; only the first starts the shutdown, later ones are noted and ignored
+  // (with `once`, the second signal took the default action and cut every turn in flight).
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      service.log.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     service.log.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
     void service.stop().then(() => {
       service.log.info('stopped');
@@ -182,8 +196,8 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
