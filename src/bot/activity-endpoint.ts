@@ -114,6 +114,11 @@ export function activityEndpoint(deps: ActivityEndpointDeps) {
       return sendError(res, 401, 'Unauthorized', 'A valid Bot Framework token is required.');
     }
 
+    if (activity.type === 'invoke') {
+      // No invoke is implemented (no cards with actions, no task modules, no sign-in): the SDK
+      // would answer 501; this is the client asking for something the bot does not offer.
+      return sendError(res, 400, 'InvokeNotSupported', 'This bot does not handle invoke activities.');
+    }
     try {
       const invoke = await deps.adapter.processAuthenticated(authenticated, activity, (context) =>
         deps.bot.run(context),
