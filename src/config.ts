@@ -75,7 +75,18 @@ const schema = z.object({
   WEBCHAT_MAX_ACTIVITIES: z.coerce.number().int().min(10).default(100),
   WEBCHAT_IDLE_MINUTES: z.coerce.number().int().min(1).default(60),
   WEBCHAT_MAX_CONVERSATIONS: z.coerce.number().int().min(1).default(2000),
-  WEBCHAT_TRUST_PROXY: bool.default(false),
+  WEBCHAT_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|yes|no|on|off|[0-9])$/i, {
+      error: 'must be false, true (one proxy) or the number of proxies in front of the bot (0-9)',
+    })
+    .default('false')
+    .transform((v) => {
+      const lower = v.toLowerCase();
+      if (['false', 'no', 'off'].includes(lower)) return 0;
+      if (['true', 'yes', 'on'].includes(lower)) return 1;
+      return Number(lower);
+    }),
   WEBCHAT_DIRECTLINE_SECRET: z.string().optional(),
   WEBCHAT_DIRECTLINE_DOMAIN: url.default('https://directline.botframework.com/v3/directline'),
 });

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CloudAdapter } from 'botbuilder';
+import { Redis } from 'ioredis';
 import type { Server } from 'restify';
 import { createApp, type Readiness } from './app.js';
 import { createAdapter } from './bot/adapter.js';
@@ -90,6 +91,18 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       if (result.outcome.handoff) handoff?.notify(id, channelId, result.outcome);
     },
   });
+  // Web chat rate limits (and Direct Line conversations) shared by replicas: a connection of its
+  // own, failing within a second when Redis is down (the limits then fall back to this process).
+  const webchatRedis =
+    config.redisUrl && config.webchat.enabled
+      ? new Redis(config.redisUrl, {
+          // Commands wait for a (re)connection, but never longer than the command timeout.
+          maxRetriesPerRequest: 0,
+          commandTimeout: 1000,
+          retryStrategy: (attempt) => Math.min(50 * attempt, 2000),
+        })
+      : undefined;
+  webchatRedis?.on('error', () => undefined); // the store logs the outage; no second log storm
   const readiness = async (): Promise<Readiness> => {
     try {
       await store.ping();
@@ -107,7 +120,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     readiness,
     mount: (s) => {
       const parts = { adapter, bot, knowledge, log };
-      mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock });
+      mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock, redis: webchatRedis });
       options.mount?.(s, parts);
     },
   });
@@ -131,6 +144,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
       server.server.closeAllConnections?.();
       await store.close().catch(() => undefined);
+      webchatRedis?.disconnect();
     })());
 
   return { server, config, knowledge, store, runner, log, stop };
