@@ -79,6 +79,8 @@ export class TurnRunner {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Saves that ended in doubt here, for when the store's own mark could not be written. */
   private readonly doubts = new Map<string, InDoubt>();
+  private readonly noncePrefix = randomBytes(6).toString('base64url');
+  private nonceCounter = 0;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -203,11 +205,16 @@ export class TurnRunner {
       ...record,
       turn: {
         ...(keepTurn?.id !== undefined ? { id: keepTurn.id } : id !== undefined ? { id } : {}),
-        n: randomBytes(9).toString('base64url'),
+        n: this.nextNonce(),
         replies: keepTurn?.replies ?? result.replies,
       },
       recent: recent.slice(-RECENT_ACTIVITY_IDS),
     };
+  }
+
+  /** Unique per save: this process's random prefix and a counter (no random bytes per turn). */
+  private nextNonce(): string {
+    return `${this.noncePrefix}${(++this.nonceCounter).toString(36)}`;
   }
 
   private markInDoubt(conversationId: string, mark: InDoubt): void {
