@@ -37,6 +37,15 @@ const TEXTS = [
   'is it serious?',
 ];
 
+/** Bots still running, stopped if the bench is interrupted. */
+const children = new Set();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
 function start(name, command, args, env) {
   const spawned = performance.now();
   const child = spawn(command, args, {
@@ -44,6 +53,8 @@ function start(name, command, args, env) {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let buffer = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk) => {

@@ -56,7 +56,15 @@ export class ClinicBot extends ActivityHandler {
       conversationType: context.activity.conversation.conversationType,
     });
     for (const a of activities) if (a.text) this.deps.transcript(conversationId, 'out', a.text);
-    if (activities.length > 0) await context.sendActivities(activities);
+    if (activities.length > 0) {
+      try {
+        await context.sendActivities(activities);
+      } catch (error) {
+        // Saved, but the patient never saw it: the next turn asks again what they saw last.
+        this.deps.runner.markUndelivered(conversationId, result);
+        throw error;
+      }
+    }
     this.deps.afterTurn?.(conversationId, result, context.activity.channelId);
   }
 }

@@ -75,10 +75,28 @@ export function planTurn(
   return { kind: 'reasked', base: seen, replies: seen.turn.replies, save: true };
 }
 
+/** A Map that forgets its oldest entries beyond `max`. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    for (const oldest of this.keys()) {
+      if (this.size <= this.max) break;
+      super.delete(oldest);
+    }
+    return this;
+  }
+}
+
 export class TurnRunner {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Saves that ended in doubt here, for when the store's own mark could not be written. */
   private readonly doubts = new Map<string, InDoubt>();
+  /** Marks to write should a saved turn's replies fail to reach the patient (recent turns only). */
+  private readonly undelivered = new BoundedMap<string, InDoubt>(1000);
   private readonly noncePrefix = randomBytes(6).toString('base64url');
   private nonceCounter = 0;
   private inFlight = 0;
@@ -152,17 +170,19 @@ export class TurnRunner {
           input,
           result,
         );
+        // If this turn's replies never reach the patient, this is what the next turn must know.
+        const mark: InDoubt = {
+          n: record.turn!.n,
+          activityId: input.activityId,
+          etag: loaded?.etag,
+          // What the patient saw last: unchanged while an earlier doubt is unresolved.
+          before: doubt && plan.kind !== 'applied' ? doubt.before : (plan.base ?? loaded?.record ?? null),
+        };
         let saved: boolean;
         try {
           saved = await this.store.save(conversationId, record, loaded?.etag);
         } catch (error) {
-          this.markInDoubt(conversationId, {
-            n: record.turn!.n,
-            activityId: input.activityId,
-            etag: loaded?.etag,
-            // What the patient saw last: unchanged while an earlier doubt is unresolved.
-            before: doubt && plan.kind !== 'applied' ? doubt.before : (plan.base ?? loaded?.record ?? null),
-          });
+          this.markInDoubt(conversationId, mark, 'save failed or timed out');
           throw new BotError(ErrorCodes.STORAGE_UNAVAILABLE.code, 'conversation storage failed', {
             cause: error,
           });
@@ -170,6 +190,7 @@ export class TurnRunner {
         if (saved) {
           this.doubts.delete(conversationId);
           this.logTurn(conversationId, { ...result, record }, attempt, started, plan.kind);
+          this.undelivered.set(record.turn!.n, mark);
           return { ...result, record };
         }
         this.log.warn(
@@ -217,7 +238,16 @@ export class TurnRunner {
     return `${this.noncePrefix}${(++this.nonceCounter).toString(36)}`;
   }
 
-  private markInDoubt(conversationId: string, mark: InDoubt): void {
+  /**
+   * The replies of a saved turn did not reach the patient (the channel refused them): the next
+   * turn must ask again what the patient saw before, exactly as after a save in doubt.
+   */
+  markUndelivered(conversationId: string, result: BrainResult): void {
+    const mark = result.record.turn && this.undelivered.get(result.record.turn.n);
+    if (mark) this.markInDoubt(conversationId, mark, 'replies not delivered');
+  }
+
+  private markInDoubt(conversationId: string, mark: InDoubt, why: string): void {
     this.doubts.delete(conversationId);
     this.doubts.set(conversationId, mark);
     for (const oldest of this.doubts.keys()) {
@@ -225,8 +255,8 @@ export class TurnRunner {
       this.doubts.delete(oldest);
     }
     this.log.warn(
-      { conversationId, code: ErrorCodes.STORAGE_UNAVAILABLE.code },
-      'save failed or timed out: the next turn asks again what the patient saw last',
+      { conversationId, code: ErrorCodes.STORAGE_UNAVAILABLE.code, why },
+      'turn in doubt: the next turn asks again what the patient saw last',
     );
     void this.store.markInDoubt?.(conversationId, mark).catch(() => undefined);
   }

@@ -112,8 +112,11 @@ describe('malformed activities (defect 5)', () => {
 
   it('when a turn fails in the middle of a symptom check, then the triage in progress is kept', async () => {
     const conv = 'c-keep-triage';
+    let question: unknown;
     for (const text of ['hi', 'can you check my symptoms', 'yes ok']) {
-      expect((await post(app.url, messageActivity(text, { conversation: { id: conv } }))).status).toBe(200);
+      const res = await post(app.url, messageActivity(text, { conversation: { id: conv } }));
+      expect(res.status).toBe(200);
+      question = res.json.activities.map((a: any) => a.text);
     }
     const before = await app.service.store.load(conv);
     expect(JSON.stringify(before?.record.dialog)).toContain('triage');
@@ -142,6 +145,10 @@ describe('malformed activities (defect 5)', () => {
     const after = await app.service.store.load(conv);
     expect(after).toBeDefined();
     expect(JSON.stringify(after!.record.dialog)).toContain('triage');
+    // The patient never saw the next question: their next message gets the one they did see again.
+    const next = await post(app.url, messageActivity('no', { conversation: { id: conv } }));
+    expect(next.json.activities.map((a: any) => a.text)).toEqual(question);
+    expect((await app.service.store.load(conv))!.record.dialog).toEqual(before!.record.dialog);
   });
 });
 
