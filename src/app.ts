@@ -2,10 +2,11 @@
  * createApp(deps): the restify server with its routes, without listen(), so tests can start it on
  * a free port and the composition root decides when to listen.
  */
-import type { CloudAdapter } from 'botbuilder';
 import restify, { type Request, type Response, type Server } from 'restify';
-import { z } from 'zod';
 import type { ActivityHandler } from 'botbuilder';
+import { activityEndpoint } from './bot/activity-endpoint.js';
+import type { ClinicAdapter } from './bot/adapter.js';
+import { rejectDeepBodies, rejectEncodedBodies } from './http/guards.js';
 import type { Logger } from './logger.js';
 
 export interface Readiness {
@@ -14,8 +15,10 @@ export interface Readiness {
 }
 
 export interface AppDeps {
-  adapter: CloudAdapter;
+  adapter: ClinicAdapter;
   bot: ActivityHandler;
+  /** No app id: activities must name a serviceUrl on this machine. */
+  loopbackOnly: boolean;
   log: Logger;
   maxBodyBytes: number;
   readiness: () => Promise<Readiness>;
@@ -23,21 +26,9 @@ export interface AppDeps {
   mount?: (server: Server) => void;
 }
 
-/** The least an activity needs for the adapter to answer it. */
-const activityShape = z.object({
-  type: z.string().min(1),
-  conversation: z.object({ id: z.string().min(1) }),
-  serviceUrl: z.string().min(1),
-  channelId: z.string().min(1).optional(),
-});
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status);
-  res.json({ error: { code, message } });
-}
-
 export function createApp(deps: AppDeps): Server {
   const server = restify.createServer({ name: 'clinic-bot', handleUncaughtExceptions: false });
+  server.pre(rejectEncodedBodies);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(
     restify.plugins.bodyParser({
@@ -48,18 +39,18 @@ export function createApp(deps: AppDeps): Server {
     }),
   );
 
-  server.post('/api/messages', async (req: Request, res: Response) => {
-    const body: unknown = req.body;
-    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return sendError(res, 400, 'BadRequest', 'The body must be a JSON Bot Framework activity.');
-    }
-    const shape = activityShape.safeParse(body);
-    if (!shape.success) {
-      const fields = shape.error.issues.map((i) => i.path.join('.')).join(', ');
-      return sendError(res, 400, 'BadRequest', `Not a Bot Framework activity: missing or invalid ${fields}.`);
-    }
-    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
-  });
+  server.use(rejectDeepBodies);
+
+  server.post(
+    '/api/messages',
+    activityEndpoint({
+      adapter: deps.adapter,
+      bot: deps.bot,
+      log: deps.log,
+      auth: deps.adapter.auth,
+      loopbackOnly: deps.loopbackOnly,
+    }),
+  );
 
   server.get('/healthz', async (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

@@ -26,7 +26,8 @@ const schema = z.object({
     .min(0, { error: 'must be between 0 and 65535' })
     .max(65535, { error: 'must be between 0 and 65535' })
     .default(3978),
-  HOST: z.string().default('0.0.0.0'),
+  /** Default: 127.0.0.1 without an app id (local use, unauthenticated), 0.0.0.0 with one. */
+  HOST: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -58,6 +59,7 @@ const schema = z.object({
     .positive({ error: 'must be above 0' })
     .default(24),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  MEMORY_MAX_CONVERSATIONS: z.coerce.number().int().min(1).default(20_000),
 
   WEBCHAT_ENABLED: bool.default(true),
   WEBCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, { error: 'must be at least 60' }).default(1800),
@@ -73,7 +75,18 @@ const schema = z.object({
   WEBCHAT_MAX_ACTIVITIES: z.coerce.number().int().min(10).default(100),
   WEBCHAT_IDLE_MINUTES: z.coerce.number().int().min(1).default(60),
   WEBCHAT_MAX_CONVERSATIONS: z.coerce.number().int().min(1).default(2000),
-  WEBCHAT_TRUST_PROXY: bool.default(false),
+  WEBCHAT_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|yes|no|on|off|[0-9])$/i, {
+      error: 'must be false, true (one proxy) or the number of proxies in front of the bot (0-9)',
+    })
+    .default('false')
+    .transform((v) => {
+      const lower = v.toLowerCase();
+      if (['false', 'no', 'off'].includes(lower)) return 0;
+      if (['true', 'yes', 'on'].includes(lower)) return 1;
+      return Number(lower);
+    }),
   WEBCHAT_DIRECTLINE_SECRET: z.string().optional(),
   WEBCHAT_DIRECTLINE_DOMAIN: url.default('https://directline.botframework.com/v3/directline'),
 });
@@ -120,6 +133,8 @@ export interface Config {
   readonly handoff: { readonly webhookUrl?: string; readonly shareTranscript: boolean };
   readonly redisUrl?: string;
   readonly stateTtlSeconds: number;
+  /** In-memory store only: conversations kept at most; the longest idle are dropped first. */
+  readonly memoryMaxConversations: number;
   readonly shutdownGraceMs: number;
   /** The web chat page and the local Direct Line channel (src/channels/). */
   readonly webchat: WebChatSettings;
@@ -157,7 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>, baseDir = p
   const config: Config = {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
     log: {
       level: e.LOG_LEVEL,
       pretty: e.LOG_FORMAT ? e.LOG_FORMAT === 'pretty' : e.NODE_ENV === 'development',
@@ -176,6 +191,7 @@ export function parseConfig(env: Record<string, string | undefined>, baseDir = p
     handoff: { webhookUrl: e.HANDOFF_WEBHOOK_URL, shareTranscript: e.TRANSCRIPT_SHARING },
     redisUrl: e.REDIS_URL,
     stateTtlSeconds: Math.round(e.STATE_TTL_HOURS * 3600),
+    memoryMaxConversations: e.MEMORY_MAX_CONVERSATIONS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     webchat: {
       enabled: e.WEBCHAT_ENABLED,

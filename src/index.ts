@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CloudAdapter } from 'botbuilder';
+import { Redis } from 'ioredis';
 import type { Server } from 'restify';
 import { createApp, type Readiness } from './app.js';
 import { createAdapter } from './bot/adapter.js';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   store?: ConversationStore;
   clock?: () => number;
   brain?: Brain;
+  /** Bot Framework authentication settings for tests (OpenID metadata on a loopback server). */
+  authOverrides?: Record<string, string>;
   /** Extra routes on the same server (the web chat page, the local Direct Line channel). */
   mount?: (
     server: Server,
@@ -78,7 +81,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
         log,
       })
     : undefined;
-  const adapter = createAdapter({ config, log, knowledge, resetConversation: (id) => runner.reset(id) });
+  const adapter = createAdapter({ config, log, knowledge, authOverrides: options.authOverrides });
   const bot = new ClinicBot({
     runner,
     knowledge,
@@ -88,6 +91,18 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       if (result.outcome.handoff) handoff?.notify(id, channelId, result.outcome);
     },
   });
+  // Web chat rate limits (and Direct Line conversations) shared by replicas: a connection of its
+  // own, failing within a second when Redis is down (the limits then fall back to this process).
+  const webchatRedis =
+    config.redisUrl && config.webchat.enabled
+      ? new Redis(config.redisUrl, {
+          // Commands wait for a (re)connection, but never longer than the command timeout.
+          maxRetriesPerRequest: 0,
+          commandTimeout: 1000,
+          retryStrategy: (attempt) => Math.min(50 * attempt, 2000),
+        })
+      : undefined;
+  webchatRedis?.on('error', () => undefined); // the store logs the outage; no second log storm
   const readiness = async (): Promise<Readiness> => {
     try {
       await store.ping();
@@ -100,11 +115,12 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     adapter,
     bot,
     log,
+    loopbackOnly: config.authDisabled,
     maxBodyBytes: config.maxBodyBytes,
     readiness,
     mount: (s) => {
       const parts = { adapter, bot, knowledge, log };
-      mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock });
+      mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock, redis: webchatRedis });
       options.mount?.(s, parts);
     },
   });
@@ -120,10 +136,15 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      // A keep-alive connection goes idle when its turn's response is written: close it then,
+      // rather than waiting for the client to hang up.
+      const sweep = setInterval(() => server.server.closeIdleConnections?.(), 100).unref();
       await Promise.race([Promise.all([closed, runner.whenIdle(), handoff?.whenIdle()]), grace]);
+      clearInterval(sweep);
       // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
       server.server.closeAllConnections?.();
       await store.close().catch(() => undefined);
+      webchatRedis?.disconnect();
     })());
 
   return { server, config, knowledge, store, runner, log, stop };
@@ -167,11 +188,21 @@ async function main(): Promise<void> {
       url,
       endpoint: `${url}/api/messages`,
       readyMs: Math.round(performance.now() - started),
+      pid: process.pid,
       auth: !config.authDisabled,
     },
     'bot ready',
   );
-  const shutdown = (signal: string) => {
+  // Idempotent: a process group SIGTERM (systemd) and npm forwarding it arrive as two signals, and
+  // a second Ctrl-C is common; only the first starts the shutdown, later ones are noted and ignored
+  // (with `once`, the second signal took the default action and cut every turn in flight).
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      service.log.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     service.log.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
     void service.stop().then(() => {
       service.log.info('stopped');
@@ -179,8 +210,8 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

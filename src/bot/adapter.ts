@@ -1,8 +1,20 @@
 /**
  * The CloudAdapter and the one turn-error handler. With no app id the bot runs unauthenticated for
  * local use (Emulator, terminal chat, Playground); with one, every request needs a valid token.
+ *
+ * A failed turn never deletes what is stored: the record may hold a symptom check in progress, and
+ * the failure may have nothing to do with it (a malformed activity, a network error sending the
+ * reply). The patient reads the apology and carries on from where they were; "restart" and
+ * "forget me" are always there if they want a clean slate.
  */
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import {
+  type Activity,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type InvokeResponse,
+  type TurnContext,
+} from 'botbuilder';
+import type { AuthenticateRequestResult, BotFrameworkAuthentication } from 'botframework-connector';
 import type { Config } from '../config.js';
 import { codeOf, ErrorCodes } from '../errors.js';
 import type { Knowledge } from '../knowledge/load.js';
@@ -13,13 +25,28 @@ export interface AdapterDeps {
   config: Config;
   log: Logger;
   knowledge: Knowledge;
-  /** Forget the dialog record of a conversation whose turn failed, so it can continue afresh. */
-  resetConversation: (conversationId: string) => Promise<void>;
+  /** Tests point the OpenID metadata URLs at a loopback server (the settings botbuilder reads). */
+  authOverrides?: Record<string, string>;
 }
 
-export function createAdapter(deps: AdapterDeps): CloudAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication({ ...deps.config.botAuth });
-  const adapter = new CloudAdapter(auth);
+/** A CloudAdapter that runs turns already authenticated by the caller (see activity-endpoint.ts). */
+export class ClinicAdapter extends CloudAdapter {
+  constructor(readonly auth: BotFrameworkAuthentication) {
+    super(auth);
+  }
+
+  processAuthenticated(
+    authenticated: AuthenticateRequestResult,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+export function createAdapter(deps: AdapterDeps): ClinicAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication({ ...deps.config.botAuth, ...deps.authOverrides });
+  const adapter = new ClinicAdapter(auth);
   adapter.onTurnError = (context, error) => handleTurnError(deps, context, error);
   return adapter;
 }
@@ -51,20 +78,6 @@ export async function handleTurnError(
     'turn failed',
   );
   const storageDown = code === ErrorCodes.STORAGE_UNAVAILABLE.code;
-  if (!storageDown && conversationId) {
-    try {
-      await deps.resetConversation(conversationId);
-    } catch (resetError) {
-      deps.log.error(
-        {
-          code: ErrorCodes.STORAGE_UNAVAILABLE.code,
-          conversationId,
-          err: { name: (resetError as Error)?.name },
-        },
-        'could not reset the conversation after a failed turn',
-      );
-    }
-  }
   const key = storageDown ? ErrorCodes.STORAGE_UNAVAILABLE.patientKey : ErrorCodes.TURN_FAILED.patientKey;
   try {
     await context.sendActivity(renderText(deps.knowledge, key));

@@ -7,9 +7,11 @@ import type { Reply, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
-  | { kind: 'joined'; shared?: boolean }
+  | { kind: 'joined'; shared?: boolean; activityId?: string }
   | {
       kind: 'message';
+      /** The channel's id of the activity (a retry carries the same id). */
+      activityId?: string;
       /** Others can read this chat (a Teams group chat or channel). */
       shared?: boolean;
       /** The text, with any @mention of the bot removed. May be empty. */

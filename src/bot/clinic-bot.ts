@@ -34,13 +34,14 @@ export class ClinicBot extends ActivityHandler {
       // One-to-one: welcome the person who joined. Group chats and channels: one welcome when the
       // bot itself is added, not one for every member who joins later.
       const welcome = group ? added.some((m) => m.id === botId) : added.some((m) => m.id !== botId);
-      if (welcome) await this.respond(context, { kind: 'joined', shared: group });
+      if (welcome)
+        await this.respond(context, { kind: 'joined', shared: group, activityId: context.activity.id });
       await next();
     });
     // Teams may announce a personal install only as an installationUpdate.
     this.onInstallationUpdateAdd(async (context, next) => {
       if (context.activity.conversation.conversationType === 'personal')
-        await this.respond(context, { kind: 'joined' });
+        await this.respond(context, { kind: 'joined', activityId: context.activity.id });
       await next();
     });
   }
@@ -55,7 +56,15 @@ export class ClinicBot extends ActivityHandler {
       conversationType: context.activity.conversation.conversationType,
     });
     for (const a of activities) if (a.text) this.deps.transcript(conversationId, 'out', a.text);
-    if (activities.length > 0) await context.sendActivities(activities);
+    if (activities.length > 0) {
+      try {
+        await context.sendActivities(activities);
+      } catch (error) {
+        // Saved, but the patient never saw it: the next turn asks again what they saw last.
+        this.deps.runner.markUndelivered(conversationId, result);
+        throw error;
+      }
+    }
     this.deps.afterTurn?.(conversationId, result, context.activity.channelId);
   }
 }
@@ -75,6 +84,7 @@ export function messageInput(context: TurnContext): TurnInput {
   const shared = type === 'groupChat' || type === 'channel';
   return {
     kind: 'message',
+    activityId: typeof activity.id === 'string' && activity.id !== '' ? activity.id : undefined,
     text: text.trim(),
     payload,
     attachments: activity.attachments?.length ?? 0,

@@ -22,7 +22,9 @@
  *
  * Limits: text size per message, requests per conversation and per IP, new conversations per IP,
  * activities kept per conversation, idle conversations evicted, a cap on live conversations.
- * Conversations live in this process's memory: run one instance (or sticky sessions) per chat.
+ * Conversations live in this process's memory, or with REDIS_URL in Redis (directline-state.ts),
+ * where every replica serves every poll and a restart loses nothing; the rate limits are then
+ * shared too (rate-limits.ts). Replicas must share WEBCHAT_TOKEN_SECRET to accept each other's tokens.
  */
 import { createHmac, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import {
@@ -34,10 +36,20 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { ClaimsIdentity } from 'botframework-connector';
+import type { Redis } from 'ioredis';
 import type { Request, Response, Server } from 'restify';
 import type { Knowledge } from '../knowledge/load.js';
 import type { Logger } from '../logger.js';
+import {
+  type DirectLineState,
+  type DlConversation,
+  MemoryDirectLineState,
+  RedisDirectLineState,
+} from './directline-state.js';
+import { clientAddress, type Limit, memoryLimit, redisLimit } from './rate-limits.js';
 import { mountWebChatPage } from './webchat-page.js';
+
+export { RateLimiter } from './rate-limits.js';
 
 /** Settings from configuration (see .env.example, WEBCHAT_*). */
 export interface WebChatSettings {
@@ -60,8 +72,11 @@ export interface WebChatSettings {
   idleMinutes: number;
   /** Live conversations at most; beyond it new ones get 503. */
   maxConversations: number;
-  /** Take the client IP from X-Forwarded-For (behind a reverse proxy only). */
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front of the bot that append to X-Forwarded-For (0: none, use the socket
+   * address). Only that many entries from the right are trusted.
+   */
+  trustProxy: number;
   /** Azure Bot Service Direct Line secret: when set, tokens come from Azure, not from us. */
   directLineSecret?: string;
   directLineDomain: string;
@@ -77,7 +92,7 @@ export const WEBCHAT_DEFAULTS: Readonly<WebChatSettings> = Object.freeze({
   maxActivities: 100,
   idleMinutes: 60,
   maxConversations: 2000,
-  trustProxy: false,
+  trustProxy: 0,
   directLineDomain: 'https://directline.botframework.com/v3/directline',
 });
 
@@ -93,6 +108,8 @@ export interface WebChatOptions extends Partial<WebChatSettings> {
   randomBytes?: (size: number) => Buffer;
   /** For the Azure token exchange (tests pass a stub). */
   fetch?: typeof fetch;
+  /** With REDIS_URL: rate limits (and Direct Line conversations) shared by every replica. */
+  redis?: Redis;
 }
 
 export interface WebChatParts {
@@ -107,7 +124,6 @@ export const TOKEN_PATH = '/api/webchat/token';
 /** Never called: replies travel back in memory (expectReplies). */
 const LOCAL_SERVICE_URL = 'http://localhost/local-directline';
 const CHANNEL_ID = 'webchat';
-const SWEEP_EVERY_MS = 60_000;
 /** Room for ids, locale and channelData around the text. */
 const ENVELOPE_BYTES = 8192;
 /** A button's value (messageBack, postBack) is a small payload. */
@@ -127,7 +143,14 @@ class HttpError extends Error {
 
 /** Mount the web chat page, the token route and the local Direct Line (or nothing, when disabled). */
 export function mountWebChat(server: Server, parts: WebChatParts, options: WebChatOptions = {}): void {
-  const { botAuth, clock: givenClock, randomBytes: givenRandom, fetch: givenFetch, ...given } = options;
+  const {
+    botAuth,
+    clock: givenClock,
+    randomBytes: givenRandom,
+    fetch: givenFetch,
+    redis,
+    ...given
+  } = options;
   const settings: WebChatSettings = { ...WEBCHAT_DEFAULTS, ...definedOnly(given) };
   if (!settings.enabled) return;
   const clock = givenClock ?? Date.now;
@@ -140,26 +163,22 @@ export function mountWebChat(server: Server, parts: WebChatParts, options: WebCh
     randomBytes: random,
   });
 
+  const makeLimit = (name: string, perMinute: number): Limit =>
+    redis ? redisLimit(redis, name, perMinute) : memoryLimit(perMinute, clock);
   const limits = {
-    ip: new RateLimiter(settings.ipRatePerMinute, clock),
-    tokens: new RateLimiter(settings.tokensPerIpPerMinute, clock),
+    ip: makeLimit('ip', settings.ipRatePerMinute),
+    tokens: makeLimit('tokens', settings.tokensPerIpPerMinute),
+    conversation: makeLimit('conv', settings.ratePerMinute),
   };
-  const clientIp = (req: Request): string => {
-    if (settings.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket?.remoteAddress ?? 'unknown';
-  };
+  const clientIp = (req: Request): string => clientAddress(req, settings.trustProxy);
 
   if (azure) {
     const exchange = azureTokenExchange(settings, givenFetch ?? fetch, random);
     server.post(
       TOKEN_PATH,
       route(parts.log, async (req, res) => {
-        limit(limits.ip, `ip:${clientIp(req)}`);
-        limit(limits.tokens, `new:${clientIp(req)}`);
+        await limit(limits.ip, `ip:${clientIp(req)}`);
+        await limit(limits.tokens, `new:${clientIp(req)}`);
         res.json(await exchange());
       }),
     );
@@ -167,10 +186,20 @@ export function mountWebChat(server: Server, parts: WebChatParts, options: WebCh
     return;
   }
 
-  const directLine = new LocalDirectLine(parts, settings, clock, random, botAuth ?? {});
+  const stateLimits = {
+    maxActivities: settings.maxActivities,
+    idleMs: settings.idleMinutes * 60_000,
+    maxConversations: settings.maxConversations,
+  };
+  const state: DirectLineState = redis
+    ? unavailableAs503(new RedisDirectLineState(redis, stateLimits, clock), parts.log)
+    : new MemoryDirectLineState(stateLimits, clock, (id) =>
+        parts.log.info({ conversationId: id, channel: CHANNEL_ID }, 'idle web chat conversation forgotten'),
+      );
+  const directLine = new LocalDirectLine(parts, settings, clock, random, botAuth ?? {}, state);
   const issue = route(parts.log, async (req, res) => {
-    limit(limits.ip, `ip:${clientIp(req)}`);
-    limit(limits.tokens, `new:${clientIp(req)}`);
+    await limit(limits.ip, `ip:${clientIp(req)}`);
+    await limit(limits.tokens, `new:${clientIp(req)}`);
     res.json(directLine.issueToken());
   });
   server.post(TOKEN_PATH, issue);
@@ -180,13 +209,13 @@ export function mountWebChat(server: Server, parts: WebChatParts, options: WebCh
     handler: (req: Request, res: Response, claims: TokenClaims) => Promise<void>,
   ): ((req: Request, res: Response) => Promise<void>) =>
     route(parts.log, async (req, res) => {
-      limit(limits.ip, `ip:${clientIp(req)}`);
+      await limit(limits.ip, `ip:${clientIp(req)}`);
       const claims = directLine.authenticate(req);
       const param = (req.params as Record<string, string> | undefined)?.conversationId;
       if (param !== undefined && param !== claims.conv) {
         throw new HttpError(403, 'TokenNotForConversation', 'This token belongs to another conversation.');
       }
-      limit(directLine.rate, `conv:${claims.conv}`);
+      await limit(limits.conversation, `conv:${claims.conv}`);
       await handler(req, res, claims);
     });
 
@@ -207,14 +236,14 @@ export function mountWebChat(server: Server, parts: WebChatParts, options: WebCh
   server.get(
     `${DIRECTLINE_PATH}/conversations/:conversationId`,
     authed(async (_req, res, claims) => {
-      res.json(directLine.reconnect(claims));
+      res.json(await directLine.reconnect(claims));
     }),
   );
   server.get(
     `${DIRECTLINE_PATH}/conversations/:conversationId/activities`,
     authed(async (req, res, claims) => {
       const query = req.query as Record<string, unknown> | undefined;
-      res.json(directLine.activities(claims, query?.watermark));
+      res.json(await directLine.activities(claims, query?.watermark));
     }),
   );
   server.post(
@@ -234,27 +263,14 @@ interface TokenClaims {
   exp: number;
 }
 
-interface Conversation {
-  id: string;
-  userId: string;
-  locale?: string;
-  /** Activities with their sequence number (the watermark). */
-  log: Array<{ seq: number; activity: Record<string, unknown> }>;
-  nextSeq: number;
-  lastSeen: number;
-  /** Turns of one conversation run one after the other. */
-  queue: Promise<void>;
-}
-
 type AuthResult = Exclude<Parameters<CloudAdapter['processActivityDirect']>[0], string>;
 
 class LocalDirectLine {
-  readonly rate: RateLimiter;
   private readonly tokens: TokenSigner;
-  private readonly conversations = new Map<string, Conversation>();
+  /** Turns of one conversation run one after the other (in this process). */
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly bot: ChannelAccount;
   private readonly auth: AuthResult;
-  private lastSweep = 0;
 
   constructor(
     private readonly parts: WebChatParts,
@@ -262,8 +278,8 @@ class LocalDirectLine {
     private readonly clock: () => number,
     private readonly random: (size: number) => Buffer,
     botAuth: NonNullable<WebChatOptions['botAuth']>,
+    private readonly state: DirectLineState,
   ) {
-    this.rate = new RateLimiter(settings.ratePerMinute, clock);
     this.tokens = new TokenSigner(
       settings.tokenSecret ? Buffer.from(settings.tokenSecret, 'utf8') : random(32),
       settings.tokenTtlSeconds,
@@ -295,14 +311,12 @@ class LocalDirectLine {
   }
 
   issueToken(): { conversationId: string; token: string; expires_in: number } {
-    this.sweep();
     const conv = `dl-${this.random(16).toString('base64url')}`;
     const user = `dl_${this.random(12).toString('base64url')}`;
     return this.tokenFor(conv, user);
   }
 
   authenticate(req: Request): TokenClaims {
-    this.sweep();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
@@ -326,27 +340,19 @@ class LocalDirectLine {
     claims: TokenClaims,
     body: unknown,
   ): Promise<{ created: boolean; body: { conversationId: string; token: string; expires_in: number } }> {
-    const existing = this.conversations.get(claims.conv);
-    if (existing) {
-      existing.lastSeen = this.clock();
-      return { created: false, body: this.tokenFor(claims.conv, claims.user) };
-    }
-    if (this.conversations.size >= this.settings.maxConversations) {
+    const requested = isObject(body) && typeof body.locale === 'string' ? body.locale : undefined;
+    const conversation: DlConversation = {
+      id: claims.conv,
+      userId: claims.user,
+      ...(requested && LOCALE.test(requested) ? { locale: requested } : {}),
+    };
+    const outcome = await this.state.create(conversation);
+    if (outcome === 'exists') return { created: false, body: this.tokenFor(claims.conv, claims.user) };
+    if (outcome === 'full') {
       throw new HttpError(503, 'TooManyConversations', 'The chat is busy. Please try again in a minute.', {
         'Retry-After': '60',
       });
     }
-    const requested = isObject(body) && typeof body.locale === 'string' ? body.locale : undefined;
-    const conversation: Conversation = {
-      id: claims.conv,
-      userId: claims.user,
-      locale: requested && LOCALE.test(requested) ? requested : undefined,
-      log: [],
-      nextSeq: 0,
-      lastSeen: this.clock(),
-      queue: Promise.resolve(),
-    };
-    this.conversations.set(conversation.id, conversation);
     this.parts.log.info(
       { conversationId: conversation.id, channel: CHANNEL_ID },
       'web chat conversation started',
@@ -359,7 +365,7 @@ class LocalDirectLine {
       membersAdded: [{ ...this.bot }, { id: conversation.userId, role: 'user' }],
     };
     try {
-      await this.enqueue(conversation, async () =>
+      await this.enqueue(conversation.id, async () =>
         this.append(conversation, await this.turn(update), update.id),
       );
     } catch (error) {
@@ -371,13 +377,17 @@ class LocalDirectLine {
     return { created: true, body: this.tokenFor(claims.conv, claims.user) };
   }
 
-  reconnect(claims: TokenClaims): { conversationId: string; token: string; expires_in: number } {
-    this.conversation(claims.conv);
+  async reconnect(
+    claims: TokenClaims,
+  ): Promise<{ conversationId: string; token: string; expires_in: number }> {
+    await this.conversation(claims.conv);
     return this.tokenFor(claims.conv, claims.user);
   }
 
-  activities(claims: TokenClaims, watermark: unknown): { activities: unknown[]; watermark: string } {
-    const conversation = this.conversation(claims.conv);
+  async activities(
+    claims: TokenClaims,
+    watermark: unknown,
+  ): Promise<{ activities: unknown[]; watermark: string }> {
     let after = -1;
     if (watermark !== undefined && watermark !== '') {
       if (typeof watermark !== 'string' || !/^\d{1,15}$/.test(watermark)) {
@@ -385,8 +395,8 @@ class LocalDirectLine {
       }
       after = Number(watermark);
     }
-    const activities = conversation.log.filter((entry) => entry.seq > after).map((entry) => entry.activity);
-    const last = conversation.log.at(-1)?.seq;
+    await this.conversation(claims.conv);
+    const { activities, last } = await this.state.after(claims.conv, after);
     return {
       activities,
       watermark: last === undefined ? (typeof watermark === 'string' ? watermark : '') : String(last),
@@ -394,7 +404,7 @@ class LocalDirectLine {
   }
 
   async post(claims: TokenClaims, body: unknown): Promise<{ id: string }> {
-    const conversation = this.conversation(claims.conv);
+    const conversation = await this.conversation(claims.conv);
     if (!isObject(body)) throw new HttpError(400, 'BadArgument', 'The body must be a JSON activity.');
     if (Buffer.byteLength(JSON.stringify(body), 'utf8') > this.settings.maxTextBytes + ENVELOPE_BYTES) {
       throw new HttpError(413, 'MessageTooLarge', 'The activity is too large.');
@@ -428,8 +438,7 @@ class LocalDirectLine {
     const locale =
       typeof body.locale === 'string' && LOCALE.test(body.locale) ? body.locale : conversation.locale;
     // The user's activity as stored and echoed: built from checked fields only, the sender from the token.
-    const seq = conversation.nextSeq;
-    const echo: Record<string, unknown> = {
+    const echo = (seq: number): Record<string, unknown> => ({
       ...this.envelope(conversation),
       type: 'message',
       id: activityId(conversation.id, seq),
@@ -441,17 +450,21 @@ class LocalDirectLine {
         ? { value: body.value }
         : {}),
       ...(clientActivityID ? { channelData: { clientActivityID } } : {}),
-    };
-    this.push(conversation, echo);
-    await this.enqueue(conversation, async () => {
+    });
+    const seq = await this.state.append(conversation.id, [echo]);
+    if (seq === undefined) {
+      throw new HttpError(404, 'ConversationNotFound', 'This conversation has ended. Start a new one.');
+    }
+    const echoed = echo(seq);
+    await this.enqueue(conversation.id, async () => {
       const replies = await this.turn({
-        ...echo,
+        ...echoed,
         serviceUrl: LOCAL_SERVICE_URL,
         deliveryMode: 'expectReplies',
       });
-      this.append(conversation, replies, echo.id as string);
+      await this.append(conversation, replies, echoed.id as string);
     });
-    return { id: echo.id as string };
+    return { id: echoed.id as string };
   }
 
   private tokenFor(
@@ -465,17 +478,16 @@ class LocalDirectLine {
     };
   }
 
-  private conversation(id: string): Conversation {
-    const conversation = this.conversations.get(id);
+  private async conversation(id: string): Promise<DlConversation> {
+    const conversation = await this.state.get(id);
     if (!conversation) {
       throw new HttpError(404, 'ConversationNotFound', 'This conversation has ended. Start a new one.');
     }
-    conversation.lastSeen = this.clock();
     return conversation;
   }
 
   /** Fields every activity of the conversation shares (from the user's side). */
-  private envelope(conversation: Conversation): Record<string, unknown> {
+  private envelope(conversation: DlConversation): Record<string, unknown> {
     return {
       channelId: CHANNEL_ID,
       timestamp: new Date(this.clock()).toISOString(),
@@ -486,9 +498,14 @@ class LocalDirectLine {
     };
   }
 
-  private async enqueue(conversation: Conversation, task: () => Promise<void>): Promise<void> {
-    const run = conversation.queue.then(task);
-    conversation.queue = run.catch(() => undefined);
+  private async enqueue(conversationId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.catch(() => undefined);
+    this.queues.set(conversationId, tail);
+    void tail.then(() => {
+      if (this.queues.get(conversationId) === tail) this.queues.delete(conversationId);
+    });
     await run;
   }
 
@@ -508,44 +525,62 @@ class LocalDirectLine {
     return [...replies];
   }
 
-  private append(conversation: Conversation, replies: Array<Partial<Activity>>, replyToId: string): void {
-    for (const reply of replies) {
-      if (!reply.type || !['message', 'typing', 'event', 'endOfConversation'].includes(reply.type)) continue;
-      const { serviceUrl: _s, deliveryMode: _d, ...rest } = reply;
-      this.push(conversation, {
-        ...rest,
-        id: activityId(conversation.id, conversation.nextSeq),
-        timestamp: new Date(this.clock()).toISOString(),
-        channelId: CHANNEL_ID,
-        from: { ...this.bot },
-        recipient: { id: conversation.userId, role: 'user' },
-        conversation: { id: conversation.id },
-        replyToId,
+  private async append(
+    conversation: DlConversation,
+    replies: Array<Partial<Activity>>,
+    replyToId: string,
+  ): Promise<void> {
+    const build = replies
+      .filter(
+        (reply) => reply.type && ['message', 'typing', 'event', 'endOfConversation'].includes(reply.type),
+      )
+      .map((reply) => {
+        const { serviceUrl: _s, deliveryMode: _d, ...rest } = reply;
+        return (seq: number): Record<string, unknown> => ({
+          ...rest,
+          id: activityId(conversation.id, seq),
+          timestamp: new Date(this.clock()).toISOString(),
+          channelId: CHANNEL_ID,
+          from: { ...this.bot },
+          recipient: { id: conversation.userId, role: 'user' },
+          conversation: { id: conversation.id },
+          replyToId,
+        });
       });
-    }
+    if (build.length > 0) await this.state.append(conversation.id, build);
   }
+}
 
-  private push(conversation: Conversation, activity: Record<string, unknown>): void {
-    conversation.log.push({ seq: conversation.nextSeq++, activity });
-    const excess = conversation.log.length - this.settings.maxActivities;
-    if (excess > 0) conversation.log.splice(0, excess);
-  }
-
-  private sweep(): void {
-    const now = this.clock();
-    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
-    this.lastSweep = now;
-    const idleMs = this.settings.idleMinutes * 60_000;
-    for (const [id, conversation] of this.conversations) {
-      if (now - conversation.lastSeen > idleMs) {
-        this.conversations.delete(id);
-        this.parts.log.info(
-          { conversationId: id, channel: CHANNEL_ID },
-          'idle web chat conversation forgotten',
+/** Redis failing is a 503 the page retries, with one log line, not a 500. */
+function unavailableAs503(state: DirectLineState, log: Logger): DirectLineState {
+  const guard =
+    <A extends unknown[], R>(op: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await op(...args);
+      } catch (error) {
+        log.warn(
+          { code: 'STORAGE_UNAVAILABLE', channel: CHANNEL_ID, err: { name: (error as Error)?.name } },
+          'web chat state unavailable',
+        );
+        throw new HttpError(
+          503,
+          'ChatUnavailable',
+          'The chat is unavailable for a moment. Please try again.',
+          {
+            'Retry-After': '5',
+          },
         );
       }
-    }
-  }
+    };
+  return {
+    create: guard((c: DlConversation) => state.create(c)),
+    get: guard((id: string) => state.get(id)),
+    append: guard((id: string, build: Array<(seq: number) => Record<string, unknown>>) =>
+      state.append(id, build),
+    ),
+    after: guard((id: string, seq: number) => state.after(id, seq)),
+  };
 }
 
 function activityId(conversationId: string, seq: number): string {
@@ -605,48 +640,8 @@ class TokenSigner {
   }
 }
 
-/** Token buckets: `perMinute` requests a minute, bursts up to `perMinute`. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly perMs: number;
-  private lastSweep = 0;
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly clock: () => number,
-  ) {
-    this.perMs = perMinute / 60_000;
-  }
-
-  /** Take one request; the seconds to wait when none is left. */
-  take(key: string): number | undefined {
-    const now = this.clock();
-    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
-      this.lastSweep = now;
-      this.sweep();
-    }
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * this.perMs);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return undefined;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000));
-  }
-
-  /** Forget buckets that have filled up again. */
-  sweep(): void {
-    const now = this.clock();
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.at) * this.perMs >= this.perMinute) this.buckets.delete(key);
-    }
-  }
-}
-
-function limit(limiter: RateLimiter, key: string): void {
-  const wait = limiter.take(key);
+async function limit(limiter: Limit, key: string): Promise<void> {
+  const wait = await limiter.take(key);
   if (wait !== undefined) {
     throw new HttpError(429, 'TooManyRequests', 'Too many requests. Please slow down.', {
       'Retry-After': String(wait),

@@ -8,7 +8,7 @@ import { RedisStore } from './redis-store.js';
 import { type ConversationStore, MemoryStore } from './store.js';
 
 export function createStore(
-  config: Pick<Config, 'redisUrl' | 'stateTtlSeconds'>,
+  config: Pick<Config, 'redisUrl' | 'stateTtlSeconds'> & Partial<Pick<Config, 'memoryMaxConversations'>>,
   log: Logger,
   clock: () => number = Date.now,
 ): ConversationStore {
@@ -20,5 +20,5 @@ export function createStore(
     });
   }
   log.info({ store: 'memory' }, 'conversation state is kept in memory: it is lost when the process stops');
-  return new MemoryStore(config.stateTtlSeconds, clock);
+  return new MemoryStore(config.stateTtlSeconds, clock, config.memoryMaxConversations);
 }

@@ -7,6 +7,11 @@
  * time-to-live on every save. Redis runs a script atomically, so of two replicas saving the same
  * version exactly one wins and the other runs its turn again on fresh state.
  *
+ * A save that times out may still be applied by Redis later (the command was sent). The turn runner
+ * then writes an in-doubt mark, `doubt:<conversation key>`, on the same connection (so it lands
+ * after the save, if that lands at all); `load` reads it with the record in one MGET, and the next
+ * successful save deletes it in the same script.
+ *
  * Redis being down never crashes the process: commands fail fast (no offline queue, a command
  * timeout, nothing re-sent after a reconnect) and surface as rejected promises; the client keeps
  * reconnecting in the background, so the store recovers by itself when Redis is back.
@@ -14,7 +19,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { ErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ConversationRecord, ConversationStore, Loaded } from './store.js';
+import type { ConversationRecord, ConversationStore, InDoubt, Loaded } from './store.js';
 
 export const DEFAULT_KEY_PREFIX = 'clinicbot:conv:';
 
@@ -35,8 +40,9 @@ export interface RedisStoreOptions {
 }
 
 /**
- * KEYS[1] the conversation key; ARGV[1] the expected version ('' = nothing stored), ARGV[2] the
- * record JSON, ARGV[3] the time-to-live in ms. Returns the new version, or 0 on a conflict.
+ * KEYS[1] the conversation key, KEYS[2] its in-doubt mark; ARGV[1] the expected version ('' =
+ * nothing stored), ARGV[2] the record JSON, ARGV[3] the time-to-live in ms. Returns the new
+ * version, or 0 on a conflict.
  */
 const CAS_SAVE = `
 local current = redis.call('GET', KEYS[1])
@@ -51,11 +57,12 @@ elseif ARGV[1] ~= '' then
 end
 version = version + 1
 redis.call('SET', KEYS[1], version .. ':' .. ARGV[2], 'PX', ARGV[3])
+redis.call('DEL', KEYS[2])
 return version
 `;
 
 type CasRedis = Redis & {
-  casSave(key: string, expected: string, json: string, ttlMs: string): Promise<number>;
+  casSave(key: string, doubtKey: string, expected: string, json: string, ttlMs: string): Promise<number>;
 };
 
 export class RedisStore implements ConversationStore {
@@ -91,7 +98,7 @@ export class RedisStore implements ConversationStore {
       lazyConnect: false,
     };
     this.redis = new Redis(options.url, clientOptions) as CasRedis;
-    this.redis.defineCommand('casSave', { numberOfKeys: 1, lua: CAS_SAVE });
+    this.redis.defineCommand('casSave', { numberOfKeys: 2, lua: CAS_SAVE });
     this.watchConnection();
   }
 
@@ -100,10 +107,17 @@ export class RedisStore implements ConversationStore {
     return this.keyPrefix + conversationId;
   }
 
+  /** The key of a conversation's in-doubt mark. */
+  doubtKey(conversationId: string): string {
+    return `doubt:${this.key(conversationId)}`;
+  }
+
   async load(conversationId: string): Promise<Loaded | undefined> {
     await this.connected();
-    const value = await this.redis.get(this.key(conversationId));
-    if (value === null) return undefined;
+    const [value, doubt] = await this.redis.mget(this.key(conversationId), this.doubtKey(conversationId));
+    if (value === null || value === undefined) return undefined;
+    const inDoubt = doubt ? parseDoubt(doubt) : undefined;
+    const withDoubt = <T extends Loaded>(loaded: T): T => (inDoubt ? { ...loaded, inDoubt } : loaded);
     const sep = value.indexOf(':');
     const etag = sep < 0 ? value : value.slice(0, sep);
     const record = sep < 0 ? undefined : parseRecord(value.slice(sep + 1));
@@ -113,15 +127,16 @@ export class RedisStore implements ConversationStore {
         { conversationId, code: ErrorCodes.STATE_UNREADABLE.code },
         'stored conversation state is unreadable',
       );
-      return { record: { v: 1 }, etag };
+      return withDoubt({ record: { v: 1 }, etag });
     }
-    return { record, etag };
+    return withDoubt({ record, etag });
   }
 
   async save(conversationId: string, record: ConversationRecord, etag: string | undefined): Promise<boolean> {
     await this.connected();
     const version = await this.redis.casSave(
       this.key(conversationId),
+      this.doubtKey(conversationId),
       etag ?? '',
       JSON.stringify(record),
       String(this.ttlMs),
@@ -129,9 +144,14 @@ export class RedisStore implements ConversationStore {
     return version > 0;
   }
 
+  async markInDoubt(conversationId: string, mark: InDoubt): Promise<void> {
+    // No connected() wait: this goes out right behind the doubtful save, or not at all.
+    await this.redis.set(this.doubtKey(conversationId), JSON.stringify(mark), 'PX', this.ttlMs);
+  }
+
   async delete(conversationId: string): Promise<void> {
     await this.connected();
-    await this.redis.del(this.key(conversationId));
+    await this.redis.del(this.key(conversationId), this.doubtKey(conversationId));
   }
 
   /**
@@ -215,6 +235,17 @@ function parseRecord(json: string): ConversationRecord | undefined {
     const value: unknown = JSON.parse(json);
     return value && typeof value === 'object' && !Array.isArray(value)
       ? (value as ConversationRecord)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseDoubt(json: string): InDoubt | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && typeof (value as InDoubt).n === 'string'
+      ? (value as InDoubt)
       : undefined;
   } catch {
     return undefined;
