@@ -22,6 +22,16 @@ if (!existsSync(driver)) {
   process.exit(process.env.CI ? 2 : 0);
 }
 
+// Build first (npm start runs the compiled JavaScript), so the driver's start-up wait is for the bot only.
+const build = spawnSync(process.execPath, [path.join(root, 'scripts/ensure-built.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) {
+  console.error('eval-dev ratchet: the build failed');
+  process.exit(2);
+}
+
 const floors: { min?: Record<string, number>; max?: Record<string, number> } = JSON.parse(
   readFileSync(path.join(root, 'tests/eval/floors.json'), 'utf8'),
 );
@@ -35,6 +45,8 @@ const run = spawnSync(
     root,
     '--transcripts',
     path.join(root, 'artifacts/eval-dev'),
+    '--start-timeout',
+    '300',
     '--concurrency',
     '2',
     '--show-failures',
