@@ -7,7 +7,12 @@ import type { Reply, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
-  | { kind: 'joined'; shared?: boolean }
+  | {
+      kind: 'joined';
+      shared?: boolean;
+      /** Welcome only a conversation that has no record yet (a second announcement of one install). */
+      firstOnly?: boolean;
+    }
   | {
       kind: 'message';
       /** Others can read this chat (a Teams group chat or channel). */

@@ -37,6 +37,7 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
     turn(record, input, now): BrainResult {
       const previous = record?.dialog;
       if (input.kind === 'joined') {
+        if (input.firstOnly && record) return { record, replies: [], outcome: {} };
         const result = step(machine, previous, { type: 'user.joined', now, shared: input.shared });
         return {
           record: { v: 1, dialog: result.persisted, lastSeen: now },

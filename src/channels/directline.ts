@@ -35,6 +35,7 @@ import {
 } from 'botbuilder';
 import { ClaimsIdentity } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
+import { FORGET_EVENT } from '../bot/present.js';
 import type { Knowledge } from '../knowledge/load.js';
 import type { Logger } from '../logger.js';
 import { mountWebChatPage } from './webchat-page.js';
@@ -509,6 +510,15 @@ class LocalDirectLine {
   }
 
   private append(conversation: Conversation, replies: Array<Partial<Activity>>, replyToId: string): void {
+    // "Forget me": the bot deleted its record; drop the transcript kept here too (the page is
+    // told by the same event and clears its screen). Only the replies of this turn remain.
+    if (replies.some((r) => r.type === 'event' && r.name === FORGET_EVENT)) {
+      conversation.log.length = 0;
+      this.parts.log.info(
+        { conversationId: conversation.id, channel: CHANNEL_ID },
+        'web chat transcript forgotten',
+      );
+    }
     for (const reply of replies) {
       if (!reply.type || !['message', 'typing', 'event', 'endOfConversation'].includes(reply.type)) continue;
       const { serviceUrl: _s, deliveryMode: _d, ...rest } = reply;
