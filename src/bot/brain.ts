@@ -33,6 +33,8 @@ export interface BrainResult {
   intent?: string;
   /** For logs: ids of red-flag rules that fired this turn. */
   redFlagRules?: string[];
+  /** For logs: the ISO 639-3 code of a message that was not in English. */
+  language?: string;
 }
 
 export interface Brain {

@@ -37,7 +37,7 @@ interface Card {
   actions: Array<{ type: string; url?: string; title: string; style?: string; data?: { payload: string } }>;
   fallbackText: string;
 }
-const cardOf = (a: { attachments?: Array<{ contentType: string; content: unknown }> }) => {
+const cardOf = (a: { attachments?: Array<{ contentType: string; content?: unknown }> }) => {
   expect(a.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
   return a.attachments![0]!.content as Card;
 };
