@@ -34,7 +34,14 @@ interface Card {
   type: string;
   version: string;
   body: Array<{ type: string; style?: string; text?: string; items?: Array<{ text: string }> }>;
-  actions: Array<{ type: string; url?: string; title: string; style?: string; data?: { payload: string } }>;
+  actions: Array<{
+    type: string;
+    url?: string;
+    title: string;
+    style?: string;
+    data?: { payload: string };
+    card?: { body: Array<{ text: string }> };
+  }>;
   fallbackText: string;
 }
 const cardOf = (a: { attachments?: Array<{ contentType: string; content?: unknown }> }) => {
@@ -119,9 +126,7 @@ describe('the welcome', () => {
   it('when the bot welcomes in Web Chat, then it is two bubbles: the intro with the emergency line, and the menu; the data notice is one tap away', () => {
     const activities = presentTurn(knowledge, welcome, { channelId: 'webchat' });
     expect(activities).toHaveLength(2);
-    const card = cardOf(activities[0]!) as Card & {
-      actions: Array<{ type: string; card?: { body: Array<{ text: string }> } }>;
-    };
+    const card = cardOf(activities[0]!);
     expect(card.body[0]!.text).toContain(renderText(knowledge, K.welcomeEmergency));
     const show = card.actions.find((x) => x.type === 'Action.ShowCard')!;
     expect(show.title).toBe(renderText(knowledge, 'welcome.privacy_button'));
