@@ -100,7 +100,10 @@ const PAGE_SCRIPT = `(() => {
       return next(action);
     });
   const connect = (resume, watermark) => {
-    if (directLine) directLine.end();
+    // Forget the old connection before ending it: its "Ended" status is not a failure.
+    const previous = directLine;
+    directLine = undefined;
+    if (previous) previous.end();
     const dl = window.WebChat.createDirectLine({
       token: session.token,
       domain: session.domain,
@@ -136,6 +139,7 @@ const PAGE_SCRIPT = `(() => {
         connect(false);
       });
   const currentToken = () => (directLine && directLine.token) || session.token;
+  const currentWatermark = () => directLine && directLine.watermark;
   const forget = () => {
     session.token = currentToken();
     store = makeStore();
@@ -157,7 +161,7 @@ const PAGE_SCRIPT = `(() => {
       return;
     }
     session.token = currentToken();
-    connect(true, directLine && directLine.watermark);
+    connect(true, currentWatermark());
   };
   const ping = () => {
     const abort = new AbortController();
