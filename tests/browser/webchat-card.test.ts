@@ -115,20 +115,29 @@ describe.skipIf(!available)(
       await card.first().screenshot({ path: path.join(ARTIFACTS, 'webchat-4-disposition-card.png') });
       await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-4-disposition-page.png') });
 
-      // Keyboard only: focus the first card button and press Enter; it opens tel:<emergency number>.
-      await buttons.first().focus();
+      // Keyboard only, from the send box: Shift+Tab to the transcript, Enter to go into the latest
+      // activity (the card; its first button gets focus), Enter opens tel:<emergency number>; Tab to
+      // the clinic's button, Enter opens tel:<clinic phone>.
+      const focused = () =>
+        page.evaluate(
+          `(() => { const e = document.activeElement; return e ? { cls: String(e.className || ''), text: e.innerText || '' } : null; })()`,
+        ) as Promise<{ cls: string; text: string } | null>;
+      for (let i = 0; i < 8; i++) {
+        await page.keyboard.press('Shift+Tab');
+        const f = await focused();
+        if (/(^| )webchat__basic-transcript( |$)/.test(f?.cls ?? '')) break;
+      }
       await page.keyboard.press('Enter');
-      await expect
-        .poll(() => page.evaluate('window.__opened'))
-        .toEqual([telUrl(app.service.knowledge.clinic.emergencyNumber)]);
+      expect(plain((await focused())?.text ?? '')).toBe(plain(text('card.call_emergency')));
+      await page.keyboard.press('Enter');
+      const emergency = telUrl(app.service.knowledge.clinic.emergencyNumber);
+      await expect.poll(() => page.evaluate('window.__opened')).toEqual([emergency]);
       await page.keyboard.press('Tab');
+      expect(plain((await focused())?.text ?? '')).toBe(plain(text('card.call_clinic')));
       await page.keyboard.press('Enter');
       await expect
         .poll(() => page.evaluate('window.__opened'))
-        .toEqual([
-          telUrl(app.service.knowledge.clinic.emergencyNumber),
-          telUrl(app.service.knowledge.clinic.phone),
-        ]);
+        .toEqual([emergency, telUrl(app.service.knowledge.clinic.phone)]);
 
       // With the card on screen the page still has no serious or critical accessibility problem.
       expect(await axe()).toEqual([]);
