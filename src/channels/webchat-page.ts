@@ -82,14 +82,19 @@ const PAGE_SCRIPT = `(() => {
   const showBox = (on) => {
     if (box.hidden === on) box.hidden = !on;
   };
+  let recent = [];
   const makeStore = () =>
     window.WebChat.createStore({}, () => (next) => (action) => {
       if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
         const activity = action.payload && action.payload.activity;
+        if (activity) recent = [...recent.slice(-9), activity];
         // "Forget me": the bot has deleted its record and the server its transcript; clear the screen.
         if (activity && activity.type === 'event' && activity.name === config.forgetEvent && !forgotten.has(activity.id)) {
           forgotten.add(activity.id);
-          setTimeout(forget, 0);
+          const confirmation = recent.filter(
+            (a) => a.type === 'message' && a.replyToId === activity.replyToId && a.from && a.from.role === 'bot',
+          );
+          setTimeout(() => forget(confirmation), 0);
         }
       } else if (action.type === 'DIRECT_LINE/POST_ACTIVITY') {
         setTimeout(check, 0);
@@ -140,10 +145,15 @@ const PAGE_SCRIPT = `(() => {
       });
   const currentToken = () => (directLine && directLine.token) || session.token;
   const currentWatermark = () => directLine && directLine.watermark;
-  const forget = () => {
+  // A new, empty transcript on the same conversation, read from where it stands now (Azure's Direct
+  // Line keeps its copy, so nothing earlier is fetched again), showing only the confirmation.
+  const forget = (confirmation) => {
     session.token = currentToken();
+    const watermark = currentWatermark();
+    recent = [];
     store = makeStore();
-    connect(true);
+    connect(true, watermark);
+    for (const activity of confirmation) store.dispatch({ type: 'DIRECT_LINE/INCOMING_ACTIVITY', payload: { activity } });
   };
   const reconnect = () => {
     if (starting) return;

@@ -187,6 +187,10 @@ describe.skipIf(!available)(
         .toEqual([expect.stringContaining(plain(text('dialog.forgotten')).slice(0, 30))]);
       expect(await userTexts()).toEqual([]);
       await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-6-forgotten.png') });
+      // The chat goes on afterwards, afresh, in the same page.
+      await say('what is sciatica?');
+      const answer = plain(renderEntry(app.service.knowledge, 'sciatica')).slice(0, 40);
+      await expect.poll(botTexts, { timeout: 15_000 }).toContainEqual(expect.stringContaining(answer));
     }, 60_000);
   },
 );
