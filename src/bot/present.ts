@@ -19,6 +19,9 @@ import {
   dispositionView,
   isDispositionPart,
 } from './cards.js';
+import { PRIVACY_BUTTON } from './host-messages.js';
+
+export { FORGET_EVENT, PRIVACY_BUTTON } from './host-messages.js';
 
 const RICH_CHANNELS = new Set(['msteams', 'webchat', 'directline', 'emulator']);
 
@@ -28,10 +31,6 @@ const TEAMS_MAX_SUGGESTED = 3;
 export const WELCOME_INTRO = 'welcome.intro';
 export const WELCOME_EMERGENCY = 'welcome.emergency';
 export const WELCOME_PRIVACY = 'welcome.privacy';
-export const PRIVACY_BUTTON = 'welcome.privacy_button';
-
-/** The event activity that tells a web chat channel and page to forget the conversation's transcript. */
-export const FORGET_EVENT = 'clinic.forgotten';
 
 export interface ChannelInfo {
   channelId: string;

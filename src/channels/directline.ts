@@ -35,7 +35,7 @@ import {
 } from 'botbuilder';
 import { ClaimsIdentity } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
-import { FORGET_EVENT } from '../bot/present.js';
+import { FORGET_EVENT } from '../bot/host-messages.js';
 import type { Knowledge } from '../knowledge/load.js';
 import type { Logger } from '../logger.js';
 import { mountWebChatPage } from './webchat-page.js';

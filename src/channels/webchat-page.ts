@@ -12,18 +12,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response, Server } from 'restify';
-import { FORGET_EVENT } from '../bot/present.js';
+import { FORGET_EVENT, PAGE_MESSAGE_KEYS } from '../bot/host-messages.js';
 import { ErrorCodes } from '../errors.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderText } from '../knowledge/render.js';
-
-/** Messages the page shows when the assistant cannot be reached (knowledge/messages/card.yaml). */
-export const PAGE_MESSAGE_KEYS: readonly string[] = [
-  'webchat.unreachable_title',
-  'webchat.unreachable_call',
-  'webchat.unreachable_emergency',
-  'webchat.reconnecting',
-];
 
 /** How often the page checks the server, and after how long without an answer it shows the box. */
 export const PING_MS = 2000;

@@ -7,8 +7,7 @@ import { ErrorCodes } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import { RUNTIME_SLOTS } from './render.js';
 import { CARD_MESSAGE_KEYS } from '../bot/cards.js';
-import { PAGE_MESSAGE_KEYS } from '../channels/webchat-page.js';
-import { PRIVACY_BUTTON } from '../bot/present.js';
+import { PAGE_MESSAGE_KEYS, PRIVACY_BUTTON } from '../bot/host-messages.js';
 
 /** Message keys the hosting code itself says. */
 export const HOST_MESSAGE_KEYS: readonly string[] = [
