@@ -6,12 +6,22 @@
 import path from 'node:path';
 import { contentRequirements } from '../src/knowledge/requirements.js';
 import { loadKnowledge } from '../src/knowledge/load.js';
+import { createOtherLanguages } from '../src/bot/other-languages.js';
 import { confusedExamples } from '../src/knowledge/example-check.js';
-import { formatProblems } from '../src/knowledge/problems.js';
+import { ContentError, formatProblems } from '../src/knowledge/problems.js';
 import { buildNluFromKnowledge } from '../src/nlu/load.js';
 
 const dir = path.resolve(process.argv[2] ?? 'knowledge');
 const result = loadKnowledge(dir, contentRequirements());
+// The red-flag tables of other languages (knowledge/languages/) are read the way the bot reads them.
+if (result.knowledge) {
+  try {
+    createOtherLanguages(result.knowledge);
+  } catch (error) {
+    if (!(error instanceof ContentError)) throw error;
+    result.problems.push(...error.problems);
+  }
+}
 const errors = result.problems.filter((p) => p.severity !== 'warning');
 const warnings = result.problems.filter((p) => p.severity === 'warning');
 // Examples the trained model reads as another entry or as out of scope (only when the content loads).

@@ -7,7 +7,13 @@ import type { Reply, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
-  | { kind: 'joined'; shared?: boolean; activityId?: string }
+  | {
+      kind: 'joined';
+      shared?: boolean;
+      activityId?: string;
+      /** Welcome only a conversation that has no record yet (a second announcement of one install). */
+      firstOnly?: boolean;
+    }
   | {
       kind: 'message';
       /** The channel's id of the activity (a retry carries the same id). */
@@ -30,6 +36,8 @@ export interface BrainResult {
   intent?: string;
   /** For logs: ids of red-flag rules that fired this turn. */
   redFlagRules?: string[];
+  /** For logs: the ISO 639-3 code of a message that was not in English. */
+  language?: string;
 }
 
 export interface Brain {

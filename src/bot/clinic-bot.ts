@@ -2,12 +2,11 @@
  * The thin bot class: turns an activity into a TurnInput, runs it through the turn pipeline, and
  * sends the rendered replies. Everything it needs is passed in.
  */
-import { ActivityHandler, TurnContext, type Activity } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, TurnContext, type Activity } from 'botbuilder';
 import type { Knowledge } from '../knowledge/load.js';
-import { renderReply } from '../knowledge/render.js';
 import type { Logger } from '../logger.js';
 import type { BrainResult, TurnInput } from './brain.js';
-import { present } from './present.js';
+import { FORGET_EVENT, presentTurn, textOf } from './present.js';
 import type { TurnRunner } from './turn-runner.js';
 
 export interface ClinicBotDeps {
@@ -18,6 +17,8 @@ export interface ClinicBotDeps {
   /** Side effects of a finished turn (handoff webhook, metrics). Must not throw. */
   afterTurn?: (conversationId: string, result: BrainResult, channelId: string) => void;
 }
+
+const WEB_CHANNELS = new Set(['webchat', 'directline']);
 
 export class ClinicBot extends ActivityHandler {
   constructor(private readonly deps: ClinicBotDeps) {
@@ -31,17 +32,38 @@ export class ClinicBot extends ActivityHandler {
       const added = context.activity.membersAdded ?? [];
       const type = context.activity.conversation.conversationType;
       const group = type === 'groupChat' || type === 'channel';
-      // One-to-one: welcome the person who joined. Group chats and channels: one welcome when the
-      // bot itself is added, not one for every member who joins later.
-      const welcome = group ? added.some((m) => m.id === botId) : added.some((m) => m.id !== botId);
+      const teams = context.activity.channelId === 'msteams';
+      // One-to-one: welcome the person who joined (in Teams, installing the app adds the bot to
+      // the personal chat). Group chats and channels: one welcome when the bot itself is added,
+      // not one for every member who joins later.
+      const welcome = group
+        ? added.some((m) => m.id === botId)
+        : added.some((m) => m.id !== botId) || (teams && added.some((m) => m.id === botId));
+      // Teams announces one install twice (conversationUpdate and installationUpdate), in either
+      // order: whichever comes second finds the conversation already started and stays silent.
       if (welcome)
-        await this.respond(context, { kind: 'joined', shared: group, activityId: context.activity.id });
+        await this.respond(context, {
+          kind: 'joined',
+          shared: group,
+          activityId: context.activity.id,
+          ...(teams ? { firstOnly: true } : {}),
+        });
       await next();
     });
-    // Teams may announce a personal install only as an installationUpdate.
     this.onInstallationUpdateAdd(async (context, next) => {
-      if (context.activity.conversation.conversationType === 'personal')
-        await this.respond(context, { kind: 'joined', activityId: context.activity.id });
+      const type = context.activity.conversation.conversationType;
+      const group = type === 'groupChat' || type === 'channel';
+      await this.respond(context, {
+        kind: 'joined',
+        shared: group,
+        firstOnly: true,
+        activityId: context.activity.id,
+      });
+      await next();
+    });
+    // Uninstalled: nothing about the conversation is kept, and a later install is welcomed again.
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.deps.runner.reset(context.activity.conversation.id);
       await next();
     });
   }
@@ -50,12 +72,18 @@ export class ClinicBot extends ActivityHandler {
     const conversationId = context.activity.conversation.id;
     if (input.kind === 'message') this.deps.transcript(conversationId, 'in', input.text);
     const result = await this.deps.runner.run(conversationId, input);
-    const rendered = result.replies.map((reply) => renderReply(this.deps.knowledge, reply));
-    const activities = present(rendered, {
+    const activities = presentTurn(this.deps.knowledge, result.replies, {
       channelId: context.activity.channelId,
       conversationType: context.activity.conversation.conversationType,
     });
-    for (const a of activities) if (a.text) this.deps.transcript(conversationId, 'out', a.text);
+    for (const a of activities) {
+      const text = textOf(a);
+      if (text) this.deps.transcript(conversationId, 'out', text);
+    }
+    // "Forget me" in web chat: tell the channel, so the local Direct Line drops the transcript it
+    // keeps and the page clears the chat on screen (other channels keep their own history).
+    if (result.outcome.forget && WEB_CHANNELS.has(context.activity.channelId))
+      activities.push({ type: ActivityTypes.Event, name: FORGET_EVENT });
     if (activities.length > 0) {
       try {
         await context.sendActivities(activities);

@@ -7,14 +7,20 @@ import { nluContextOf, step } from '../../dialogs/step.js';
 import { DEFAULT_ASPECT_FALLBACK, type Understanding } from '../../dialogs/types.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderLabel } from '../knowledge/render.js';
-import { understand, type NluModel } from '../nlu/understand.js';
+import { newRedFlags, understand, type NluModel } from '../nlu/understand.js';
 import type { Brain, BrainResult } from './brain.js';
+import { createOtherLanguages, type OtherLanguages } from './other-languages.js';
 
 export interface ClinicBrainDeps {
   knowledge: Knowledge;
   nlu: NluModel;
   machine?: ConversationMachine;
+  /** The safety net in other languages (default: from the knowledge base). */
+  languages?: OtherLanguages;
 }
+
+/** Intents that mean the English understanding could not read the message. */
+const UNREAD = new Set(['unknown', 'out_of_scope']);
 
 /** The machine's view of the knowledge base: which sections each entry has, and its related entries. */
 export function createMachineFor(knowledge: Knowledge, nlu: NluModel): ConversationMachine {
@@ -33,10 +39,12 @@ export function createMachineFor(knowledge: Knowledge, nlu: NluModel): Conversat
 
 export function createClinicBrain(deps: ClinicBrainDeps): Brain {
   const machine = deps.machine ?? createMachineFor(deps.knowledge, deps.nlu);
+  const languages = deps.languages ?? createOtherLanguages(deps.knowledge);
   return {
     turn(record, input, now): BrainResult {
       const previous = record?.dialog;
       if (input.kind === 'joined') {
+        if (input.firstOnly && record) return { record, replies: [], outcome: {} };
         const result = step(machine, previous, { type: 'user.joined', now, shared: input.shared });
         return {
           record: { v: 1, dialog: result.persisted, lastSeen: now },
@@ -56,13 +64,36 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
       if (input.payload && choices?.some((c) => c.payload === input.payload)) {
         nlu = { ...nlu, choice: input.payload };
       }
+      // Another language: its warning signs count like English ones (the machine escalates as
+      // usual), and a message English could not read gets the short safety net in that language.
+      const foreign = nlu.choice ? undefined : languages.redFlags(input.text);
+      if (foreign) {
+        const signals = [...new Set([...nlu.signals, ...foreign.signals])];
+        nlu = { ...nlu, signals, redFlags: newRedFlags(context.signals, signals, deps.nlu.triage) };
+      }
+      const language =
+        !nlu.choice && (foreign || UNREAD.has(nlu.intent))
+          ? (foreign?.language ?? languages.detect(input.text))
+          : undefined;
+      const languageReply = language ? [{ key: languages.replyKey(language) }] : [];
+      if (language && nlu.redFlags.length === 0) {
+        // Nothing for the dialog to do: it stays where it was (a question asked is still open).
+        return {
+          record: { v: 1, ...(record?.dialog ? { dialog: record.dialog } : {}), lastSeen: now },
+          replies: languageReply,
+          outcome: {},
+          intent: nlu.intent,
+          language: language.code,
+        };
+      }
       const result = step(machine, previous, { type: 'user.message', nlu, now, shared: input.shared });
       return {
         record: { v: 1, dialog: result.persisted, lastSeen: now },
-        replies: result.replies,
+        replies: [...languageReply, ...result.replies],
         outcome: result.outcome,
         intent: nlu.intent,
         redFlagRules: nlu.redFlags.map((r) => r.ruleId),
+        ...(language ? { language: language.code } : {}),
       };
     },
   };

@@ -293,6 +293,7 @@ export class TurnRunner {
           version: o.disposition.version,
         },
         redFlagRules: result.redFlagRules?.length ? result.redFlagRules : undefined,
+        language: result.language,
         handoff: o.handoff?.reason,
         outOfScope: o.outOfScope || undefined,
         attempts: attempts > 1 ? attempts : undefined,

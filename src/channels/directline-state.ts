@@ -34,6 +34,8 @@ export interface DirectLineState {
   append(id: string, build: Array<(seq: number) => Activity>): Promise<number | undefined>;
   /** Activities after a sequence number (-1: all kept), and the last sequence number among them. */
   after(id: string, seq: number): Promise<{ activities: Activity[]; last?: number }>;
+  /** Drop the activities kept so far ("forget me"); sequence numbers go on from where they were. */
+  clear(id: string): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -96,6 +98,11 @@ export class MemoryDirectLineState implements DirectLineState {
     const log = this.conversations.get(id)?.log ?? [];
     const entries = log.filter((e) => e.seq > seq);
     return { activities: entries.map((e) => e.activity), last: entries.at(-1)?.seq };
+  }
+
+  async clear(id: string): Promise<void> {
+    const conversation = this.conversations.get(id);
+    if (conversation) conversation.log.length = 0;
   }
 
   private sweep(): void {
@@ -235,6 +242,10 @@ export class RedisDirectLineState implements DirectLineState {
       last = Number(flat[i + 1]);
     }
     return { activities, last };
+  }
+
+  async clear(id: string): Promise<void> {
+    await this.redis.del(`${this.key(id)}:log`);
   }
 
   private key(id: string): string {

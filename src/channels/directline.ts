@@ -38,6 +38,7 @@ import {
 import { ClaimsIdentity } from 'botframework-connector';
 import type { Redis } from 'ioredis';
 import type { Request, Response, Server } from 'restify';
+import { FORGET_EVENT } from '../bot/host-messages.js';
 import type { Knowledge } from '../knowledge/load.js';
 import type { Logger } from '../logger.js';
 import {
@@ -530,6 +531,15 @@ class LocalDirectLine {
     replies: Array<Partial<Activity>>,
     replyToId: string,
   ): Promise<void> {
+    // "Forget me": the bot deleted its record; drop the transcript kept here too (the page is
+    // told by the same event and clears its screen). Only the replies of this turn remain.
+    if (replies.some((r) => r.type === 'event' && r.name === FORGET_EVENT)) {
+      await this.state.clear(conversation.id);
+      this.parts.log.info(
+        { conversationId: conversation.id, channel: CHANNEL_ID },
+        'web chat transcript forgotten',
+      );
+    }
     const build = replies
       .filter(
         (reply) => reply.type && ['message', 'typing', 'event', 'endOfConversation'].includes(reply.type),
@@ -580,6 +590,7 @@ function unavailableAs503(state: DirectLineState, log: Logger): DirectLineState 
       state.append(id, build),
     ),
     after: guard((id: string, seq: number) => state.after(id, seq)),
+    clear: guard((id: string) => state.clear(id)),
   };
 }
 

@@ -12,9 +12,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response, Server } from 'restify';
+import { FORGET_EVENT, PAGE_MESSAGE_KEYS } from '../bot/host-messages.js';
 import { ErrorCodes } from '../errors.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderText } from '../knowledge/render.js';
+
+/** How often the page checks the server, and after how long without an answer it shows the box. */
+export const PING_MS = 2000;
+export const PING_TIMEOUT_MS = 2500;
+export const DOWN_AFTER_MS = 3000;
 
 export interface WebChatPageOptions {
   /** Where the page gets its conversation token (POST). */
@@ -53,31 +59,145 @@ const PAGE_SCRIPT = `(() => {
   'use strict';
   const config = JSON.parse(document.getElementById('webchat-config').textContent);
   const nonce = document.currentScript && document.currentScript.nonce;
-  const unavailable = () => {
-    document.getElementById('webchat-unavailable').hidden = false;
+  const box = document.getElementById('webchat-unavailable');
+  const main = document.getElementById('webchat');
+  const forgotten = new Set();
+  let session; // { token, conversationId, domain, webSocket, lost }
+  let directLine;
+  let store;
+  // The Direct Line connection must be made again once the server answers (polling stops for
+  // good after a network error, and a restarted server has forgotten the conversation).
+  let broken = false;
+  let failingSince;
+  let starting = false;
+
+  const showBox = (on) => {
+    if (box.hidden === on) box.hidden = !on;
   };
-  fetch(config.tokenUrl, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } })
-    .then((response) => {
-      if (!response.ok) throw new Error('token ' + response.status);
-      return response.json();
-    })
-    .then((session) => {
-      const directLine = window.WebChat.createDirectLine({
-        token: session.token,
-        domain: session.domain || location.origin + '/v3/directline',
-        webSocket: Boolean(session.webSocket),
+  let recent = [];
+  const makeStore = () =>
+    window.WebChat.createStore({}, () => (next) => (action) => {
+      if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
+        const activity = action.payload && action.payload.activity;
+        if (activity) recent = [...recent.slice(-9), activity];
+        // "Forget me": the bot has deleted its record and the server its transcript; clear the screen.
+        if (activity && activity.type === 'event' && activity.name === config.forgetEvent && !forgotten.has(activity.id)) {
+          forgotten.add(activity.id);
+          const confirmation = recent.filter(
+            (a) => a.type === 'message' && a.replyToId === activity.replyToId && a.from && a.from.role === 'bot',
+          );
+          setTimeout(() => forget(confirmation), 0);
+        }
+      } else if (action.type === 'DIRECT_LINE/POST_ACTIVITY') {
+        setTimeout(check, 0);
+      } else if (action.type === 'DIRECT_LINE/POST_ACTIVITY_REJECTED') {
+        broken = true;
+        setTimeout(check, 0);
+      }
+      return next(action);
+    });
+  const connect = (resume, watermark) => {
+    // Forget the old connection before ending it: its "Ended" status is not a failure.
+    const previous = directLine;
+    directLine = undefined;
+    if (previous) previous.end();
+    const dl = window.WebChat.createDirectLine({
+      token: session.token,
+      domain: session.domain,
+      webSocket: session.webSocket,
+      ...(resume ? { conversationId: session.conversationId } : {}),
+      ...(watermark ? { watermark } : {}),
+    });
+    directLine = dl;
+    dl.connectionStatus$.subscribe((status) => {
+      if (dl !== directLine) return;
+      // 3: ExpiredToken, 4: FailedToConnect, 5: Ended: start a new conversation when the server answers.
+      if (status === 3 || status === 4 || status === 5) {
+        broken = true;
+        session.lost = true;
+        setTimeout(check, 0);
+      }
+    });
+    window.WebChat.renderWebChat({ directLine: dl, store, styleOptions: config.styleOptions, nonce }, main);
+  };
+  const newSession = () =>
+    fetch(config.tokenUrl, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then((response) => {
+        if (!response.ok) throw new Error('token ' + response.status);
+        return response.json();
+      })
+      .then((s) => {
+        session = {
+          token: s.token,
+          conversationId: s.conversationId,
+          domain: s.domain || location.origin + '/v3/directline',
+          webSocket: Boolean(s.webSocket),
+        };
+        connect(false);
       });
-      directLine.connectionStatus$.subscribe((status) => {
-        // 4: FailedToConnect, 5: Ended.
-        if (status === 4 || status === 5) unavailable();
-      });
-      window.WebChat.renderWebChat(
-        { directLine, styleOptions: config.styleOptions, nonce },
-        document.getElementById('webchat'),
-      );
-      document.querySelector('#webchat input, #webchat textarea')?.focus();
+  const currentToken = () => (directLine && directLine.token) || session.token;
+  const currentWatermark = () => directLine && directLine.watermark;
+  // A new, empty transcript on the same conversation, read from where it stands now (Azure's Direct
+  // Line keeps its copy, so nothing earlier is fetched again), showing only the confirmation.
+  const forget = (confirmation) => {
+    session.token = currentToken();
+    const watermark = currentWatermark();
+    recent = [];
+    store = makeStore();
+    connect(true, watermark);
+    for (const activity of confirmation) store.dispatch({ type: 'DIRECT_LINE/INCOMING_ACTIVITY', payload: { activity } });
+  };
+  const reconnect = () => {
+    if (starting) return;
+    broken = false;
+    if (!session || session.lost) {
+      starting = true;
+      newSession()
+        .catch(() => {
+          broken = true;
+          showBox(true);
+        })
+        .finally(() => {
+          starting = false;
+        });
+      return;
+    }
+    session.token = currentToken();
+    connect(true, currentWatermark());
+  };
+  const ping = () => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), config.pingTimeoutMs);
+    return fetch(config.healthUrl, { cache: 'no-store', signal: abort.signal })
+      .then((response) => response.ok)
+      .catch(() => false)
+      .finally(() => clearTimeout(timer));
+  };
+  const check = () =>
+    ping().then((ok) => {
+      if (ok) {
+        failingSince = undefined;
+        showBox(false);
+        if (broken || !session) reconnect();
+        return;
+      }
+      broken = true;
+      if (failingSince === undefined) failingSince = Date.now();
+      if (Date.now() - failingSince >= config.downAfterMs) showBox(true);
+    });
+
+  store = makeStore();
+  starting = true;
+  newSession()
+    .then(() => document.querySelector('#webchat input, #webchat textarea')?.focus())
+    .catch(() => {
+      broken = true;
+      showBox(true);
     })
-    .catch(unavailable);
+    .finally(() => {
+      starting = false;
+    });
+  setInterval(check, config.pingMs);
 })();
 `;
 const PAGE_SCRIPT_PATH = `/webchat/page.${createHash('sha256').update(PAGE_SCRIPT).digest('hex').slice(0, 12)}.js`;
@@ -89,10 +209,17 @@ export function mountWebChatPage(server: Server, knowledge: Knowledge, options: 
   const clinic = knowledge.clinic;
   const config = {
     tokenUrl: options.tokenUrl,
+    healthUrl: '/healthz',
+    forgetEvent: FORGET_EVENT,
+    pingMs: PING_MS,
+    pingTimeoutMs: PING_TIMEOUT_MS,
+    downAfterMs: DOWN_AFTER_MS,
     styleOptions: styleOptionsFor(clinic.webchat),
   };
-  // Shown when the chat cannot start: the clinic's own words, with its phone and emergency numbers.
+  // Shown when the chat cannot start (no script): the clinic's own words, with its numbers.
   const unavailableText = renderText(knowledge, ErrorCodes.STORAGE_UNAVAILABLE.patientKey);
+  // Shown when the assistant cannot be reached: the same, with numbers that can be tapped.
+  const unreachableHtml = unreachableBox(knowledge);
 
   server.get('/', async (_req: Request, res: Response) => {
     const nonce = random(16).toString('base64');
@@ -102,6 +229,7 @@ export function mountWebChatPage(server: Server, knowledge: Knowledge, options: 
       primary: clinic.webchat.primaryColour,
       accent: clinic.webchat.accentColour,
       unavailableText,
+      unreachableHtml,
       config,
       nonce,
     });
@@ -246,6 +374,7 @@ function pageHtml(p: {
   primary: string;
   accent: string;
   unavailableText: string;
+  unreachableHtml: string;
   config: unknown;
   nonce: string;
 }): string {
@@ -267,12 +396,15 @@ function pageHtml(p: {
   .avatar { display: inline-flex; align-items: center; justify-content: center; width: 2.25rem; height: 2.25rem; border-radius: 50%; background: ${p.accent}; color: ${readableOn(p.accent)}; font-weight: 700; }
   main { flex: 1; min-height: 0; max-width: 48rem; width: 100%; margin: 0 auto; background: #fff; }
   .unavailable { margin: 1rem; padding: 1rem; border-left: 4px solid ${p.accent}; background: #fff; }
+  .unavailable p { margin: .25rem 0; }
+  .unavailable a { color: #8a1c1c; font-weight: 700; }
+  .unavailable[hidden] { display: none; }
 </style>
 </head>
 <body>
 <header class="bar"><span class="avatar" aria-hidden="true">${escapeHtml(p.initials)}</span><h1>${escapeHtml(p.title)}</h1></header>
-<main id="webchat"></main>
-<p id="webchat-unavailable" class="unavailable" role="alert" hidden>${escapeHtml(p.unavailableText)}</p>
+<section id="webchat-unavailable" class="unavailable" role="alert" aria-label="${escapeHtml(p.title)}" hidden>${p.unreachableHtml}</section>
+<main id="webchat" aria-label="${escapeHtml(p.title)}"></main>
 <noscript><p class="unavailable">${escapeHtml(p.unavailableText)}</p></noscript>
 <script type="application/json" id="webchat-config">${configJson}</script>
 <script src="${WEBCHAT_BUNDLE_PATH}" nonce="${p.nonce}"></script>
@@ -280,6 +412,23 @@ function pageHtml(p: {
 </body>
 </html>
 `;
+}
+
+/** The box's paragraphs, the clinic phone and emergency number as tel: links. */
+function unreachableBox(knowledge: Knowledge): string {
+  const { phone, emergencyNumber } = knowledge.clinic;
+  const link = (html: string, number: string): string => {
+    const digits = number.replace(/[\s().-]/g, '');
+    if (!/^\+?\d{2,15}$/.test(digits)) return html;
+    const shown = escapeHtml(number);
+    return html.split(shown).join(`<a href="tel:${digits}">${shown}</a>`);
+  };
+  return PAGE_MESSAGE_KEYS.map((key, i) => {
+    let html = escapeHtml(renderText(knowledge, key));
+    if (key.endsWith('_call')) html = link(html, phone);
+    if (key.endsWith('_emergency')) html = link(html, emergencyNumber);
+    return i === 0 ? `<p><strong>${html}</strong></p>` : `<p>${html}</p>`;
+  }).join('');
 }
 
 function escapeHtml(text: string): string {

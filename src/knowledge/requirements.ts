@@ -6,11 +6,16 @@ import { DIALOG_MESSAGE_KEYS } from '../../dialogs/conversation.machine.js';
 import { ErrorCodes } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import { RUNTIME_SLOTS } from './render.js';
+import { CARD_MESSAGE_KEYS } from '../bot/cards.js';
+import { PAGE_MESSAGE_KEYS, PRIVACY_BUTTON } from '../bot/host-messages.js';
 
 /** Message keys the hosting code itself says. */
 export const HOST_MESSAGE_KEYS: readonly string[] = [
   ErrorCodes.TURN_FAILED.patientKey,
   ErrorCodes.STORAGE_UNAVAILABLE.patientKey,
+  ...CARD_MESSAGE_KEYS,
+  PRIVACY_BUTTON,
+  ...PAGE_MESSAGE_KEYS,
 ];
 
 export function contentRequirements(): LoadOptions {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../src/knowledge/render.js';
 import type { Brain } from '../../src/bot/brain.js';
+import { textOf } from '../../src/bot/present.js';
 import { messageActivity, post, startChannelStub, startService, type Running } from '../helpers/service.js';
 
 describe('POST /api/messages', () => {
@@ -54,7 +55,7 @@ describe('POST /api/messages', () => {
     expect(welcome.length).toBeGreaterThan(0);
     expect(welcome.some((a) => (a.suggestedActions?.actions?.length ?? 0) >= 3)).toBe(true);
     // The emergency number is part of the welcome, from the clinic profile.
-    expect(welcome.map((a) => a.text).join('\n')).toContain(app.service.knowledge.clinic.emergencyNumber);
+    expect(welcome.map((a) => textOf(a)).join('\n')).toContain(app.service.knowledge.clinic.emergencyNumber);
   });
 
   it('when only the bot itself is added to a conversation, then nothing is said', async () => {
@@ -81,7 +82,7 @@ describe('POST /api/messages', () => {
     );
     expect(res.status).toBe(200);
     expect(res.json.activities.length).toBeGreaterThan(0);
-    expect(res.json.activities[0].text.length).toBeGreaterThan(0);
+    expect(textOf(res.json.activities[0]).length).toBeGreaterThan(0);
   });
 
   it('when someone asks for a symptom check in a Teams group chat, then the bot declines there and the answer names no symptom', async () => {
@@ -96,7 +97,7 @@ describe('POST /api/messages', () => {
       }),
     );
     expect(res.status).toBe(200);
-    const texts = (res.json.activities as any[]).map((a) => a.text).join('\n');
+    const texts = (res.json.activities as any[]).map((a) => textOf(a)).join('\n');
     expect(texts).toContain(renderText(app.service.knowledge, 'triage.private_only').split('\n')[0]);
     expect(texts).not.toContain(renderText(app.service.knowledge, 'triage.consent').split('\n')[0]);
   });

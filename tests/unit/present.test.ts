@@ -34,18 +34,29 @@ describe('presenting replies per channel', () => {
     expect(a!.suggestedActions).toBeUndefined();
   });
 
-  it('when the channel is Teams, then options are card buttons carrying their payload, at most 3 per card', () => {
+  it('when the channel is Teams and there are more than 3 options or a link, then ONE card carries the text and every button with its payload', () => {
     const [a] = present([reply(5, true)], { channelId: 'msteams', conversationType: 'personal' });
     expect(a!.suggestedActions).toBeUndefined();
-    const cards = a!.attachments!.map(
-      (c) => (c.content as { buttons: Array<Record<string, unknown>> }).buttons,
-    );
-    expect(cards.every((b) => b.length <= 3)).toBe(true);
-    const all = cards.flat();
-    expect(all).toHaveLength(6);
+    expect(a!.attachments).toHaveLength(1);
+    const card = a!.attachments![0]!.content as { text: string; buttons: Array<Record<string, unknown>> };
+    expect(card.text).toBe('Pick one');
+    expect(card.buttons).toHaveLength(6);
     expect(
-      all.filter((b) => b.type === 'messageBack').map((b) => (b.value as { payload: string }).payload),
+      card.buttons
+        .filter((b) => b.type === 'messageBack')
+        .map((b) => (b.value as { payload: string }).payload),
     ).toEqual(['option:o1', 'option:o2', 'option:o3', 'option:o4', 'option:o5']);
+  });
+
+  it('when the channel is Teams one-to-one with up to 3 options, then they are suggested actions under the text', () => {
+    const [a] = present([reply(3)], { channelId: 'msteams', conversationType: 'personal' });
+    expect(a!.text).toBe('Pick one');
+    expect(a!.suggestedActions?.actions.map((x) => x.title)).toEqual(['Option 1', 'Option 2', 'Option 3']);
+    expect(a!.attachments).toBeUndefined();
+    // In a group chat the same choices are a card with the text (every member sees the buttons).
+    const [g] = present([reply(3)], { channelId: 'msteams', conversationType: 'groupChat' });
+    expect(g!.suggestedActions).toBeUndefined();
+    expect((g!.attachments![0]!.content as { text: string }).text).toBe('Pick one');
   });
 
   it('when a reply has no choices, then it is plain text everywhere', () => {

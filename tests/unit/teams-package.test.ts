@@ -135,6 +135,27 @@ describe('npm run teams:package', () => {
     for (const title of titles) expect(examples.has(title.toLowerCase()), title).toBe(true);
   });
 
+  it('when the bot is in a group chat or a team, then the symptom check is not offered as a command there (the bot declines it in shared chats)', () => {
+    const template = JSON.parse(readFileSync(path.join(APP_PACKAGE_DIR, 'manifest.json'), 'utf8'));
+    const lists = template.bots[0].commandLists as Array<{
+      scopes: string[];
+      commands: Array<{ title: string }>;
+    }>;
+    const titlesIn = (scope: string) =>
+      lists.filter((l) => l.scopes.includes(scope)).flatMap((l) => l.commands.map((c) => c.title));
+    const intents = parseYaml(readFileSync(path.join(REAL_KNOWLEDGE, 'intents.yaml'), 'utf8'))
+      .intents as Record<string, { examples: string[] }>;
+    const triage = new Set(intents.start_triage!.examples.map((e) => e.toLowerCase()));
+    expect(titlesIn('personal').some((t) => triage.has(t.toLowerCase()))).toBe(true);
+    for (const scope of ['team', 'groupChat']) {
+      expect(titlesIn(scope).length, scope).toBeGreaterThan(0);
+      expect(
+        titlesIn(scope).filter((t) => triage.has(t.toLowerCase())),
+        scope,
+      ).toEqual([]);
+    }
+  });
+
   it('when the manifest breaks the schema, then packaging fails with one readable line per error, each with its path, and writes nothing', async () => {
     const dir = appPackageCopy();
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
