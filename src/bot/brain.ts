@@ -3,7 +3,7 @@
  * returns the next record, the replies (message keys) and the outcome. The real brain runs
  * understand() and the dialog machine; tests may pass their own.
  */
-import type { Reply, TurnOutcome } from '../../dialogs/types.js';
+import type { Reply, TopicMatch, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
@@ -28,6 +28,8 @@ export interface BrainResult {
   intent?: string;
   /** For logs: ids of red-flag rules that fired this turn. */
   redFlagRules?: string[];
+  /** For the review loop: the understanding's best knowledge entries, when there was a message. */
+  topics?: TopicMatch[];
 }
 
 export interface Brain {

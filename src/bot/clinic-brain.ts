@@ -3,21 +3,29 @@
  * and return the next record. Pure and synchronous: no I/O, time comes in as `now`.
  */
 import { createConversationMachine, type ConversationMachine } from '../../dialogs/conversation.machine.js';
-import { nluContextOf, step } from '../../dialogs/step.js';
+import { K } from '../../dialogs/message-keys.js';
+import { nluContextOf, step, type PersistedDialog } from '../../dialogs/step.js';
 import { DEFAULT_ASPECT_FALLBACK, type Understanding } from '../../dialogs/types.js';
+import { clinicNow } from '../knowledge/hours.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderLabel } from '../knowledge/render.js';
 import { understand, type NluModel } from '../nlu/understand.js';
+import { REVIEW_NOTICE_KEY } from '../knowledge/requirements.js';
 import type { Brain, BrainResult } from './brain.js';
+import { readName, readPhone } from './callback.js';
 
 export interface ClinicBrainDeps {
   knowledge: Knowledge;
   nlu: NluModel;
   machine?: ConversationMachine;
+  /** "Talk to a person" asks a name and a number for a call back (a webhook or Teams can take them). */
+  callback?: boolean;
+  /** The review loop is on: the welcome's data notice says so, and for how many days. */
+  reviewDays?: number;
 }
 
 /** The machine's view of the knowledge base: which sections each entry has, and its related entries. */
-export function createMachineFor(knowledge: Knowledge, nlu: NluModel): ConversationMachine {
+export function createMachineFor(knowledge: Knowledge, nlu: NluModel, callback = false): ConversationMachine {
   const catalogue = Object.fromEntries(
     [...knowledge.topics.values()].map((entry) => [
       entry.id,
@@ -28,11 +36,28 @@ export function createMachineFor(knowledge: Knowledge, nlu: NluModel): Conversat
     triage: nlu.triage,
     catalogue,
     aspectFallback: DEFAULT_ASPECT_FALLBACK,
+    callback,
   });
 }
 
 export function createClinicBrain(deps: ClinicBrainDeps): Brain {
-  const machine = deps.machine ?? createMachineFor(deps.knowledge, deps.nlu);
+  const machine = deps.machine ?? createMachineFor(deps.knowledge, deps.nlu, deps.callback);
+  const brain = createTurn(deps, machine);
+  if (deps.reviewDays === undefined) return brain;
+  const days = deps.reviewDays;
+  return {
+    turn(record, input, now) {
+      const result = brain.turn(record, input, now);
+      const at = result.replies.findIndex((r) => r.key === DIALOG_MESSAGE_KEYS_PRIVACY);
+      if (at < 0) return result;
+      const replies = [...result.replies];
+      replies.splice(at + 1, 0, { key: REVIEW_NOTICE_KEY, slots: { days } });
+      return { ...result, replies };
+    },
+  };
+}
+
+function createTurn(deps: ClinicBrainDeps, machine: ConversationMachine): Brain {
   return {
     turn(record, input, now): BrainResult {
       const previous = record?.dialog;
@@ -56,16 +81,47 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
       if (input.payload && choices?.some((c) => c.payload === input.payload)) {
         nlu = { ...nlu, choice: input.payload };
       }
-      const result = step(machine, previous, { type: 'user.message', nlu, now, shared: input.shared });
+      const result = step(machine, previous, {
+        type: 'user.message',
+        nlu,
+        now,
+        shared: input.shared,
+        ...(deps.callback ? callbackData(deps.knowledge, previous, input.text, now) : {}),
+      });
       return {
         record: { v: 1, dialog: result.persisted, lastSeen: now },
         replies: result.replies,
         outcome: result.outcome,
         intent: nlu.intent,
         redFlagRules: nlu.redFlags.map((r) => r.ruleId),
+        topics: nlu.topics.slice(0, 3),
       };
     },
   };
+}
+
+/** While a call back is being arranged: the clinic open or closed now, and the name or number typed. */
+const DIALOG_MESSAGE_KEYS_PRIVACY = K.welcomePrivacy;
+
+function callbackData(
+  knowledge: Knowledge,
+  previous: PersistedDialog | undefined,
+  text: string,
+  now: number,
+): { clinic: ReturnType<typeof clinicNow>; contact?: { name?: string; phone?: string } } {
+  const clinic = clinicNow(knowledge, new Date(now));
+  const value = (previous?.snapshot as { value?: unknown } | undefined)?.value;
+  const asking =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>).handoff : undefined;
+  if (asking === 'name') {
+    const name = readName(text);
+    return name ? { clinic, contact: { name } } : { clinic };
+  }
+  if (asking === 'phone') {
+    const phone = readPhone(text);
+    return phone ? { clinic, contact: { phone } } : { clinic };
+  }
+  return { clinic };
 }
 
 function safeLabel(knowledge: Knowledge, labelKey: string): string {

@@ -6,10 +6,23 @@
  */
 import { BotError, ErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ConversationStore } from '../storage/store.js';
+import type { ConversationRecord, ConversationStore } from '../storage/store.js';
 import type { Brain, BrainResult, TurnInput } from './brain.js';
 
 export const MAX_TURN_ATTEMPTS = 5;
+
+/** Side effects of a finished turn (metrics, audit, review) and of failing storage. Must not throw. */
+export interface TurnHooks {
+  onTurn?(turn: {
+    conversationId: string;
+    input: TurnInput;
+    before?: ConversationRecord;
+    result: BrainResult;
+    ms: number;
+    at: number;
+  }): void;
+  onStorageError?(op: 'load' | 'save' | 'delete'): void;
+}
 
 export class TurnRunner {
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -21,6 +34,7 @@ export class TurnRunner {
     private readonly brain: Brain,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly hooks: TurnHooks = {},
   ) {}
 
   /** Number of turns being processed now (graceful shutdown waits for 0). */
@@ -56,16 +70,20 @@ export class TurnRunner {
     const started = performance.now();
     try {
       for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt++) {
-        const loaded = await this.storage(() => this.store.load(conversationId));
+        const loaded = await this.storage('load', () => this.store.load(conversationId));
         const result = this.brain.turn(loaded?.record, input, this.clock());
         if (result.outcome.forget) {
-          await this.storage(() => this.store.delete(conversationId));
+          await this.storage('delete', () => this.store.delete(conversationId));
           this.logTurn(conversationId, result, attempt, started);
+          this.finished(conversationId, input, loaded?.record, result, started);
           return result;
         }
-        const saved = await this.storage(() => this.store.save(conversationId, result.record, loaded?.etag));
+        const saved = await this.storage('save', () =>
+          this.store.save(conversationId, result.record, loaded?.etag),
+        );
         if (saved) {
           this.logTurn(conversationId, result, attempt, started);
+          this.finished(conversationId, input, loaded?.record, result, started);
           return result;
         }
         this.log.warn(
@@ -87,10 +105,36 @@ export class TurnRunner {
     }
   }
 
-  private async storage<T>(op: () => Promise<T>): Promise<T> {
+  private finished(
+    conversationId: string,
+    input: TurnInput,
+    before: ConversationRecord | undefined,
+    result: BrainResult,
+    started: number,
+  ): void {
+    try {
+      this.hooks.onTurn?.({
+        conversationId,
+        input,
+        before,
+        result,
+        ms: performance.now() - started,
+        at: this.clock(),
+      });
+    } catch {
+      // Metrics and audit never break a turn.
+    }
+  }
+
+  private async storage<T>(name: 'load' | 'save' | 'delete', op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (error) {
+      try {
+        this.hooks.onStorageError?.(name);
+      } catch {
+        // As above.
+      }
       throw new BotError(ErrorCodes.STORAGE_UNAVAILABLE.code, 'conversation storage failed', {
         cause: error,
       });

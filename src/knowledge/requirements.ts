@@ -7,10 +7,14 @@ import { ErrorCodes } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import { RUNTIME_SLOTS } from './render.js';
 
+/** Said after the welcome's data notice while the review loop is on (src/bot/clinic-brain.ts). */
+export const REVIEW_NOTICE_KEY = 'welcome.privacy_review';
+
 /** Message keys the hosting code itself says. */
 export const HOST_MESSAGE_KEYS: readonly string[] = [
   ErrorCodes.TURN_FAILED.patientKey,
   ErrorCodes.STORAGE_UNAVAILABLE.patientKey,
+  REVIEW_NOTICE_KEY,
 ];
 
 export function contentRequirements(): LoadOptions {
