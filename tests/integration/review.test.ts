@@ -29,7 +29,10 @@ describe('review loop (integration)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'clinicbot-review-'));
-    app = await startService({ AUDIT_DIR: dir, REVIEW_ENABLED: 'true', REVIEW_RETENTION_DAYS: '30' }, { clock: () => now });
+    app = await startService(
+      { AUDIT_DIR: dir, REVIEW_ENABLED: 'true', REVIEW_RETENTION_DAYS: '30' },
+      { clock: () => now },
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -46,7 +49,11 @@ describe('review loop (integration)', () => {
   it('when questions cannot be answered, then they are kept redacted with the best guesses, and answered ones are not', async () => {
     const id = 'c-review-1';
     await say(app, id, 'hi');
-    await say(app, id, 'My name is Priya Sharma, can you tell me the price of parking on 3rd May? Call 07700 900123 or priya@example.com');
+    await say(
+      app,
+      id,
+      'My name is Priya Sharma, can you tell me the price of parking on 3rd May? Call 07700 900123 or priya@example.com',
+    );
     await say(app, id, 'what is the weather like in Leeds tomorrow');
     await say(app, id, 'what is the weather like in Leeds today');
     await say(app, id, 'what is sciatica');
@@ -54,7 +61,8 @@ describe('review loop (integration)', () => {
     const lines = reviewLines(dir);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     const raw = readFileSync(path.join(dir, 'review.jsonl'), 'utf8');
-    for (const secret of ['Priya', 'Sharma', '07700', '900123', 'example.com', '3rd May']) expect(raw).not.toContain(secret);
+    for (const secret of ['Priya', 'Sharma', '07700', '900123', 'example.com', '3rd May'])
+      expect(raw).not.toContain(secret);
     expect(raw).toContain('[name]');
     expect(raw).toContain('[phone]');
     expect(raw).toContain('[email]');
@@ -86,7 +94,10 @@ describe('review loop (integration)', () => {
     expect(reviewLines(dir).map((l) => l.at)).toEqual([T0 + 29 * DAY]);
 
     // A server started 60 days on purges at start-up.
-    const restarted = await startService({ AUDIT_DIR: dir, REVIEW_ENABLED: 'true' }, { clock: () => T0 + 60 * DAY });
+    const restarted = await startService(
+      { AUDIT_DIR: dir, REVIEW_ENABLED: 'true' },
+      { clock: () => T0 + 60 * DAY },
+    );
     try {
       await waitFor(() => reviewLines(dir).length === 0);
     } finally {
