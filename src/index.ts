@@ -21,6 +21,7 @@ import { ContentError } from './knowledge/problems.js';
 import { contentRequirements } from './knowledge/requirements.js';
 import { createLogger, createTranscriptLogger, type Logger } from './logger.js';
 import { buildNluFromKnowledge } from './nlu/load.js';
+import { loadNameFinder } from './ops/redact.js';
 import { createOps, type Ops } from './ops/setup.js';
 import { teamsHandoffMessage } from './bot/teams-card.js';
 import { createStore } from './storage/create-store.js';
@@ -79,6 +80,8 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     'knowledge loaded, understanding ready',
   );
   const store = options.store ?? createStore(config, log, clock);
+  // The review loop's name finder is large: loaded only when the loop is on.
+  if (config.review.enabled) await loadNameFinder();
   const ops = createOps(config, store, log, clock);
   const runner = new TurnRunner(store, brain, log, clock, ops.hooks);
   const handoff = config.handoff.webhookUrl

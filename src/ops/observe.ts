@@ -56,9 +56,11 @@ export function createTurnObserver(deps: ObserverDeps): TurnHooks {
         );
       }
 
-      // Never what someone types while giving their name and number for a call back.
-      const givingContact = subState(turn.before, 'handoff') !== undefined;
-      if (deps.review && sink && input.kind === 'message' && !givingContact) {
+      // Never what someone types while giving their name and number for a call back, nor their
+      // answers during a symptom check (health details about them, not questions for the bot).
+      const private_ =
+        subState(turn.before, 'handoff') !== undefined || subState(turn.before, 'triage') !== undefined;
+      if (deps.review && sink && input.kind === 'message' && !private_) {
         const entry = reviewEntryFor({
           at,
           text: input.text,

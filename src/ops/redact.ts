@@ -8,7 +8,17 @@
  * the shape of the question. It is a filter, not a guarantee: the review file stays access-controlled
  * and expires (REVIEW_RETENTION_DAYS).
  */
-import nlp from 'compromise';
+
+/** Finds people's names in a text. `compromise` is loaded only when the review loop is on (it is large). */
+type PeopleFinder = (text: string) => string[];
+let findPeople: PeopleFinder | undefined;
+
+/** Load the name finder (once). Until it is loaded, names are still caught after cues and titles. */
+export async function loadNameFinder(): Promise<void> {
+  if (findPeople) return;
+  const { default: nlp } = await import('compromise');
+  findPeople = (text) => nlp(text).people().out('array') as string[];
+}
 
 const MONTHS =
   'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
@@ -150,8 +160,7 @@ export function redact(text: string): string {
     return joined ? `${cue} [name]` : `${cue} [name]${second ?? ''}`;
   });
   // Names compromise recognises (mostly capitalised first and family names).
-  const people = nlp(out).people().out('array') as string[];
-  for (const person of people) {
+  for (const person of findPeople?.(out) ?? []) {
     const clean = person.replace(/[^\p{L}\s'-]/gu, '').trim();
     if (clean.length < 2 || clean.toLowerCase() === 'name') continue;
     out = out.replace(new RegExp(`\\b${escape(clean)}\\b`, 'gu'), '[name]');

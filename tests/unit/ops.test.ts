@@ -1,6 +1,6 @@
 /** Pure pieces of operations: redaction, opening times, reading a name and a number, the signature. */
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readName, readPhone } from '../../src/bot/callback.js';
 import { signWebhook } from '../../src/bot/webhook-signature.js';
 import { parseConfig } from '../../src/config.js';
@@ -8,7 +8,7 @@ import { loadKnowledgeOrThrow } from '../../src/knowledge/load.js';
 import { contentRequirements } from '../../src/knowledge/requirements.js';
 import { clinicNow, nextOpening } from '../../src/knowledge/hours.js';
 import { hashConversationId, parseDuration } from '../../src/ops/audit.js';
-import { redact } from '../../src/ops/redact.js';
+import { loadNameFinder, redact } from '../../src/ops/redact.js';
 import { editTarget, groupReviewEntries, type ReviewEntry } from '../../src/ops/review.js';
 import { unknownNotUnderstoodKeys } from '../../src/ops/turn-events.js';
 import { REAL_KNOWLEDGE } from '../helpers/service.js';
@@ -16,6 +16,7 @@ import { REAL_KNOWLEDGE } from '../helpers/service.js';
 const knowledge = loadKnowledgeOrThrow(REAL_KNOWLEDGE, contentRequirements());
 
 describe('redaction', () => {
+  beforeAll(() => loadNameFinder(), 60_000);
   it.each([
     ['my email is jo.bloggs+nhs@example.co.uk', 'bloggs', '[email]'],
     ['ring me on +44 7700 900123', '900123', '[phone]'],
