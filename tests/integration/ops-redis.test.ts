@@ -72,9 +72,19 @@ describe.skipIf(!available)(`audit and review in Redis (integration)${note}`, ()
       return Number(/clinicbot_storage_up\{store="redis"\} (\d)/.exec(text)?.[1]);
     };
     expect(await gauge()).toBe(1);
+    const errors = async () => {
+      const text = await (
+        await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).text();
+      return Number(/clinicbot_storage_errors_total\{op="load"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await errors();
     await redis.stop();
     try {
       expect(await gauge()).toBe(0);
+      // A turn during the outage: the patient gets the apology, the failed load is counted.
+      await say(app, 'c-redis-outage', 'hello');
+      expect(await errors()).toBeGreaterThan(before);
     } finally {
       await redis.start();
     }

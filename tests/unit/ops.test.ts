@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readName, readPhone } from '../../src/bot/callback.js';
+import { createHandoffNotifier } from '../../src/bot/handoff.js';
 import { signWebhook } from '../../src/bot/webhook-signature.js';
 import { parseConfig } from '../../src/config.js';
 import { loadKnowledgeOrThrow } from '../../src/knowledge/load.js';
@@ -164,5 +165,49 @@ describe('operations configuration', () => {
     ).toThrow(
       /METRICS_TOKEN[\s\S]*REVIEW_RETENTION_DAYS[\s\S]*HANDOFF_WEBHOOK_SECRET[\s\S]*AUDIT_SINK=redis needs REDIS_URL/,
     );
+  });
+});
+
+describe('handoff delivery for operations', () => {
+  const outcome = { handoff: { reason: 'requested' as const, answers: {} } };
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  it('when the receiver refuses for good, then the give-up is reported once (the failure metric)', async () => {
+    let gaveUp = 0;
+    const notifier = createHandoffNotifier({
+      url: 'http://127.0.0.1:1/hook',
+      shareTranscript: false,
+      log: quiet,
+      fetch: async () => ({ status: 400 }),
+      sleep: async () => undefined,
+      onGiveUp: () => gaveUp++,
+    });
+    notifier.notify('c1', 'emulator', outcome);
+    await notifier.whenIdle();
+    expect(gaveUp).toBe(1);
+  });
+
+  it('when a secret is set, then every attempt is signed with the same id and its own timestamp', async () => {
+    const seen: Array<Record<string, string>> = [];
+    let t = 1_700_000_000_000;
+    const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    const notifier = createHandoffNotifier({
+      url: 'http://127.0.0.1:1/hook',
+      shareTranscript: false,
+      log: quiet,
+      secret,
+      now: () => (t += 60_000),
+      fetch: async (_url, init) => {
+        seen.push(init.headers);
+        return { status: seen.length === 1 ? 503 : 200 };
+      },
+      sleep: async () => undefined,
+    });
+    notifier.notify('c1', 'emulator', outcome);
+    await notifier.whenIdle();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!['webhook-id']).toBe(seen[1]!['webhook-id']);
+    expect(seen[0]!['webhook-timestamp']).not.toBe(seen[1]!['webhook-timestamp']);
+    expect(seen.every((h) => h['webhook-signature']?.startsWith('v1,'))).toBe(true);
   });
 });
