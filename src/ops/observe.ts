@@ -20,9 +20,15 @@ export interface ObserverDeps {
   log: Pick<Logger, 'warn'>;
 }
 
-export function createTurnObserver(deps: ObserverDeps): TurnHooks {
+export function createTurnObserver(deps: ObserverDeps): TurnHooks & { flush(): Promise<void> } {
   const { metrics, sink } = deps;
+  const pending = new Set<Promise<void>>();
   return {
+    /** Resolves when every deferred review capture and every sink write so far is done. */
+    async flush() {
+      await Promise.all([...pending]);
+      await sink?.flush();
+    },
     onStorageError: (op) => metrics?.storageError(op),
     onTurn(turn) {
       const { result, input, conversationId, at } = turn;
@@ -58,17 +64,32 @@ export function createTurnObserver(deps: ObserverDeps): TurnHooks {
 
       // Never what someone types while giving their name and number for a call back, nor their
       // answers during a symptom check (health details about them, not questions for the bot).
-      const private_ =
+      const privateState =
         subState(turn.before, 'handoff') !== undefined || subState(turn.before, 'triage') !== undefined;
-      if (deps.review && sink && input.kind === 'message' && !private_) {
-        const entry = reviewEntryFor({
-          at,
-          text: input.text,
-          outcome: understood,
-          intent: result.intent,
-          topics: result.topics,
-        });
-        if (entry) void sink.append('review', entry);
+      if (deps.review && sink && input.kind === 'message' && !privateState && understood) {
+        // Redaction takes a millisecond or more: done after the reply, off the turn's path.
+        const capture = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            try {
+              const entry = reviewEntryFor({
+                at,
+                text: input.text,
+                outcome: understood,
+                intent: result.intent,
+                topics: result.topics,
+              });
+              if (entry) void sink.append('review', entry);
+            } catch (error) {
+              deps.log.warn(
+                { code: 'REVIEW_CAPTURE_FAILED', err: { name: (error as Error)?.name } },
+                'review entry skipped',
+              );
+            }
+            resolve();
+          }),
+        );
+        pending.add(capture);
+        void capture.then(() => pending.delete(capture));
       }
     },
   };

@@ -15,6 +15,8 @@ export interface Ops {
   metrics: Metrics;
   sink?: EventSink;
   hooks: TurnHooks;
+  /** Resolves when every audit and review event so far is written. */
+  flush(): Promise<void>;
   mount(server: Server): void;
   close(): Promise<void>;
 }
@@ -76,11 +78,13 @@ export function createOps(
     metrics,
     sink,
     hooks,
+    flush: () => hooks.flush(),
     mount(server) {
       if (config.metrics.token) mountMetrics(server, metrics, config.metrics.token);
     },
     async close() {
       clearInterval(purger);
+      await hooks.flush().catch(() => undefined);
       await sink?.close();
     },
   };

@@ -129,7 +129,7 @@ describe('metrics and audit (integration)', () => {
       auditEvents().some((e) => e.conversation === hashConversationId(id) && e.event === 'abandoned'),
     );
 
-    await app.service.ops.sink!.flush();
+    await app.service.ops.flush();
     const summary = await auditReport(app.service.ops.sink!, Date.now(), '1d');
     expect(summary.dispositions).toBe(auditEvents().filter((e) => e.type === 'disposition').length);
     expect(summary.byLevel).toMatchObject({ C: 1, E: 1 });

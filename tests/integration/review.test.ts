@@ -57,7 +57,7 @@ describe('review loop (integration)', () => {
     await say(app, id, 'what is the weather like in Leeds tomorrow');
     await say(app, id, 'what is the weather like in Leeds today');
     await say(app, id, 'what is sciatica');
-    await app.service.ops.sink!.flush();
+    await app.service.ops.flush();
     const lines = reviewLines(dir);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     const raw = readFileSync(path.join(dir, 'review.jsonl'), 'utf8');
@@ -87,7 +87,7 @@ describe('review loop (integration)', () => {
     // A new entry on day 29, then day 31: the old ones go, the new one stays.
     now = T0 + 29 * DAY;
     await say(app, 'c-review-2', 'what is the weather like in Leeds');
-    await app.service.ops.sink!.flush();
+    await app.service.ops.flush();
     const later = await reviewReport(app.service.ops.sink!, T0 + 31 * DAY, 30);
     expect(later.removed).toBe(kept);
     expect(later.entries).toBe(1);
@@ -113,7 +113,7 @@ describe('review loop off (the default)', () => {
     try {
       await say(app, 'c-review-off', 'what is the weather like in Leeds');
       expect(lastReplyKeys(app, 'c-review-off')).not.toContain('welcome.privacy_review');
-      await app.service.ops.sink!.flush();
+      await app.service.ops.flush();
       expect(reviewLines(dir)).toEqual([]);
     } finally {
       await app.close();
