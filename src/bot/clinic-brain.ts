@@ -48,7 +48,7 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
   return {
     turn(record, input, now) {
       const result = brain.turn(record, input, now);
-      const at = result.replies.findIndex((r) => r.key === DIALOG_MESSAGE_KEYS_PRIVACY);
+      const at = result.replies.findIndex((r) => r.key === K.welcomePrivacy);
       if (at < 0) return result;
       const replies = [...result.replies];
       replies.splice(at + 1, 0, { key: REVIEW_NOTICE_KEY, slots: { days } });
@@ -100,9 +100,7 @@ function createTurn(deps: ClinicBrainDeps, machine: ConversationMachine): Brain 
   };
 }
 
-/** While a call back is being arranged: the clinic open or closed now, and the name or number typed. */
-const DIALOG_MESSAGE_KEYS_PRIVACY = K.welcomePrivacy;
-
+/** With call backs on: the clinic open or closed now, and, while the dialog asks, the name or number typed. */
 function callbackData(
   knowledge: Knowledge,
   previous: PersistedDialog | undefined,
