@@ -90,7 +90,7 @@ describe('content reload (SIGHUP to the real process)', () => {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     try {
-      await waitFor(() => out.includes('bot ready'), 30_000);
+      await waitFor(() => out.includes('bot ready'), 60_000);
       const clinic = path.join(dir, 'clinic.yaml');
       const good = readFileSync(clinic, 'utf8');
       writeFileSync(clinic, good.replace(/^timezone: .*$/m, 'timezone: Mars/Olympus'));
@@ -105,5 +105,5 @@ describe('content reload (SIGHUP to the real process)', () => {
       await once(child, 'exit');
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 150_000);
 });
