@@ -22,6 +22,8 @@ import {
   answerTarget,
   askPlan,
   bookingPlan,
+  callbackAskPlan,
+  callbackOfferPlan,
   confidentTarget,
   consentPlan,
   didYouMeanPlan,
@@ -33,8 +35,10 @@ import {
   handoffPlan,
   idleCategory,
   initialContext,
+  leaveCallbackPlan,
   menuChoices,
   missPlan,
+  noCallbackPlan,
   noteTurn,
   outOfScopePlan,
   restartPatch,
@@ -45,6 +49,8 @@ import {
   triageStartPatch,
   welcomePlan,
   type AskMode,
+  type ClinicNow,
+  type Contact,
   type DialogContext,
   type IdleCategory,
   type Plan,
@@ -80,13 +86,24 @@ export interface DialogDeps {
   aspectFallback: Partial<Record<Aspect, string>>;
   thresholds?: Partial<Thresholds>;
   idleMinutes?: number;
+  /** "Talk to a person" offers a call back and asks a name and a number (the host can deliver them). */
+  callback?: boolean;
 }
 
 /** What the host sends: the user joined, or wrote (the NLU's verdict; time comes on the event). */
 /** `shared`: the chat has other people in it (a Teams group chat or channel). */
 export type DialogEvent =
   | { type: 'user.joined'; now: number; shared?: boolean }
-  | { type: 'user.message'; nlu: Understanding; now: number; shared?: boolean };
+  | {
+      type: 'user.message';
+      nlu: Understanding;
+      now: number;
+      shared?: boolean;
+      /** The name or number the host read from the message, only while a call back asks for it. */
+      contact?: Contact;
+      /** The clinic open or closed now (the host reads the opening hours at `now`). */
+      clinic?: ClinicNow;
+    };
 
 export type MachineEvent = DialogEvent | TurnEvent;
 
@@ -188,6 +205,27 @@ export function createConversationMachine(deps: DialogDeps) {
       /** An urgent flag mid-screen: handle the message as the answer to the current question. */
       reraiseAsMessage: act(({ event, enqueue }) => {
         if (event.type === 'turn.redFlag') enqueue.raise({ type: 'turn.message', nlu: event.nlu });
+      }),
+      /** Call back: keep what the host read (the name or number) and whether the clinic is open. */
+      noteCallback: act(({ context, event, enqueue }) => {
+        if (event.type !== 'user.message') return;
+        if (event.clinic) enqueue.assign({ clinicNow: event.clinic });
+        if (event.contact) enqueue.assign({ contact: { ...context.contact, ...event.contact } });
+      }),
+      offerCallback: say((context, event) =>
+        callbackOfferPlan(context, event.type === 'turn.handoff' ? event.reason : 'requested'),
+      ),
+      askCallback: act(
+        ({ context, enqueue }, { field, retry }: { field: 'name' | 'phone'; retry: boolean }) =>
+          emit(enqueue, callbackAskPlan(context, field, retry)),
+      ),
+      leaveCallback: say((context) => leaveCallbackPlan(context)),
+      declineCallback: say((context) => noCallbackPlan(context, false)),
+      failCallback: say((context) => noCallbackPlan(context, true)),
+      /** Something else than yes or no to the offer: the handoff goes out without a call back, quietly. */
+      skipCallback: act(({ context, enqueue }) => {
+        const plan = noCallbackPlan(context, false);
+        emit(enqueue, { ...plan, replies: [] });
       }),
       /** Chatting in a state that has ended: pick the conversation up again. */
       reraise: act(({ event, enqueue }) => {
@@ -293,6 +331,9 @@ export function createConversationMachine(deps: DialogDeps) {
       stopTriage: say((context) => simplePlan(K.triageStopped, menuChoices(context))),
     },
     guards: {
+      isCallbackOn: () => deps.callback === true,
+      hasName: ({ context }) => !!context.contact?.name,
+      hasPhone: ({ context }) => !!context.contact?.phone,
       isEmergencyAnnounced: ({ context }) => context.announced === 'E',
       /** Others can read this chat: no symptom check here, health answers stay private. */
       isSharedChat: ({ context }) => context.shared === true,
@@ -409,7 +450,7 @@ export function createConversationMachine(deps: DialogDeps) {
     initial: 'start',
     on: {
       'user.joined': { actions: ['noteTurn', 'routeJoined'] },
-      'user.message': { actions: ['noteTurn', 'routeMessage'] },
+      'user.message': { actions: ['noteTurn', 'noteCallback', 'routeMessage'] },
       'turn.welcome': { actions: 'welcome' },
       'turn.idleReturn': { actions: 'sayWelcomeBack' },
       'turn.rejoined': { actions: 'showMenu' },
@@ -418,7 +459,10 @@ export function createConversationMachine(deps: DialogDeps) {
       'turn.help': { target: '#dialog.idle', actions: 'help' },
       'turn.stop': { target: '#dialog.ended', actions: 'stop' },
       'turn.goodbye': { target: '#dialog.ended', actions: 'goodbye' },
-      'turn.handoff': { target: '#dialog.idle', actions: 'handoff' },
+      'turn.handoff': [
+        { guard: 'isCallbackOn', target: '#dialog.handoff' },
+        { target: '#dialog.idle', actions: 'handoff' },
+      ],
       'turn.forget': { target: '#dialog.start', actions: 'forget' },
       'turn.book': { target: '#dialog.idle', actions: 'book' },
       'turn.cancel': { target: '#dialog.idle', actions: 'cancelBooking' },
@@ -493,6 +537,52 @@ export function createConversationMachine(deps: DialogDeps) {
             },
           },
           ...Object.fromEntries(QUESTIONS.map((q) => [q.id, questionState(q.id)])),
+        },
+      },
+      /** "Talk to a person" with call backs on: offer one, then ask a name and a number. */
+      handoff: {
+        initial: 'offer',
+        entry: 'offerCallback',
+        // The name and number leave the context whichever way the patient leaves (sent if complete).
+        exit: 'leaveCallback',
+        states: {
+          offer: {
+            on: {
+              'turn.message': [
+                { guard: 'isAffirm', target: 'name' },
+                { guard: 'isDeny', target: '#dialog.idle', actions: 'declineCallback' },
+                { target: '#dialog.idle', actions: ['skipCallback', 'reraise'] },
+              ],
+            },
+          },
+          name: {
+            entry: { type: 'askCallback', params: { field: 'name', retry: false } },
+            on: {
+              'turn.message': [
+                { guard: 'isDeny', target: '#dialog.idle', actions: 'declineCallback' },
+                { guard: 'hasName', target: 'phone' },
+                {
+                  guard: 'isFirstRetry',
+                  actions: { type: 'askCallback', params: { field: 'name', retry: true } },
+                },
+                { target: '#dialog.idle', actions: 'failCallback' },
+              ],
+            },
+          },
+          phone: {
+            entry: { type: 'askCallback', params: { field: 'phone', retry: false } },
+            on: {
+              'turn.message': [
+                { guard: 'isDeny', target: '#dialog.idle', actions: 'declineCallback' },
+                { guard: 'hasPhone', target: '#dialog.idle' },
+                {
+                  guard: 'isFirstRetry',
+                  actions: { type: 'askCallback', params: { field: 'phone', retry: true } },
+                },
+                { target: '#dialog.idle', actions: 'failCallback' },
+              ],
+            },
+          },
         },
       },
     },

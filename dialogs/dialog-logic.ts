@@ -51,6 +51,12 @@ export interface DialogContext {
   offered: Choice[];
   /** Others can read this chat (a group chat or channel). */
   shared?: boolean;
+  /** Call back: why the patient asked for a person, while the name and number are asked. */
+  handoffReason?: HandoffReason;
+  /** Call back: the name and number given so far. Cleared when the handoff states are left. */
+  contact?: Contact;
+  /** Whether the clinic is open now and when it next opens, as the host last said. */
+  clinicNow?: ClinicNow;
 }
 
 export function initialContext(): DialogContext {
@@ -755,4 +761,96 @@ export function escalatesNow(
   if (!isRedFlagLevel(level) || !isMoreUrgent(level, ctx.announced)) return false;
   if (level === 'U' && question?.phase === 'screen' && !question.last) return false;
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call back: "talk to a person" asks, with consent, for a name and a number
+
+/** Read from the patient's message by the host, only while the dialog asks for them. */
+export interface Contact {
+  name?: string;
+  phone?: string;
+}
+
+/** From the clinic's opening hours at the time of the message (the host decides, the machine says). */
+export interface ClinicNow {
+  open: boolean;
+  /** When it next opens, for the reply's {day} and {time} slots. */
+  day?: string;
+  time?: string;
+}
+
+const CALLBACK_CHOICES = [choice('answer:yes', K.choiceCallMe), choice('answer:no', K.choiceNoCallback)];
+
+function clinicNowReplies(ctx: DialogContext): Reply[] {
+  const now = ctx.clinicNow;
+  if (!now) return [];
+  if (now.open) return [{ key: K.handoffOpenNow }];
+  return [{ key: K.handoffClosedNow, slots: { day: now.day ?? '', time: now.time ?? '' } }];
+}
+
+/** "Talk to a person" with call backs on: the front desk's details, open or closed now, and the offer. */
+export function callbackOfferPlan(ctx: DialogContext, reason: HandoffReason): Plan {
+  return {
+    replies: [
+      { key: K.handoffInfo },
+      ...clinicNowReplies(ctx),
+      { key: K.callbackOffer, choices: CALLBACK_CHOICES },
+    ],
+    patch: { handoffReason: reason, contact: undefined, retries: 0, misses: 0 },
+  };
+}
+
+export function callbackAskPlan(ctx: DialogContext, field: 'name' | 'phone', retry: boolean): Plan {
+  const key =
+    field === 'name'
+      ? retry
+        ? K.callbackAskNameRetry
+        : K.callbackAskName
+      : retry
+        ? K.callbackAskPhoneRetry
+        : K.callbackAskPhone;
+  return { replies: [{ key }], patch: { retries: retry ? ctx.retries + 1 : 0 } };
+}
+
+/** The handoff outcome with or without call-back details (the host sends it to the clinic). */
+function callbackOutcome(ctx: DialogContext, callback?: Required<Contact>): Partial<TurnOutcome> {
+  const plan = handoffPlan(ctx, ctx.handoffReason ?? 'requested');
+  return {
+    handoff: {
+      ...plan.outcome!.handoff!,
+      ...(callback ? { callback } : {}),
+      ...(ctx.clinicNow ? { clinicOpen: ctx.clinicNow.open } : {}),
+    },
+  };
+}
+
+/**
+ * Leaving the call-back states, whichever way: with a name and a number, the handoff goes out with
+ * them and the patient hears when to expect the call; in every case the details leave the context.
+ */
+export function leaveCallbackPlan(ctx: DialogContext): Plan {
+  // The reason stays for a transition that runs after this exit (noCallbackPlan); it is a code.
+  const clear: Partial<DialogContext> = { contact: undefined, retries: 0 };
+  const { name, phone } = ctx.contact ?? {};
+  if (!name || !phone) return { replies: [], patch: clear };
+  const now = ctx.clinicNow;
+  const confirm: Reply =
+    now && !now.open
+      ? { key: K.callbackConfirmClosed, slots: { day: now.day ?? '', time: now.time ?? '' } }
+      : { key: K.callbackConfirmOpen };
+  return {
+    replies: [confirm],
+    outcome: callbackOutcome(ctx, { name, phone }),
+    patch: { ...clear, handoffReason: undefined },
+  };
+}
+
+/** No call back (declined, or the name or number could not be read twice): the handoff goes out without one. */
+export function noCallbackPlan(ctx: DialogContext, failed: boolean): Plan {
+  return {
+    replies: [{ key: failed ? K.callbackFailed : K.callbackDeclined, choices: menuChoices(ctx) }],
+    outcome: callbackOutcome(ctx),
+    patch: { handoffReason: undefined, contact: undefined },
+  };
 }

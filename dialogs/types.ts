@@ -165,6 +165,10 @@ export interface TurnOutcome {
     disposition?: Disposition;
     /** Triage answers as codes (question id -> answer code), never free text. */
     answers: Record<string, string>;
+    /** With the patient's consent: who to call back, on what number. Personal data: sent, never logged. */
+    callback?: { name: string; phone: string };
+    /** Whether the clinic was open when the patient asked (unset when the host did not say). */
+    clinicOpen?: boolean;
   };
   bookingOffered?: boolean;
   /** The patient asked to delete what is stored about this conversation. */

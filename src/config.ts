@@ -61,6 +61,24 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   MEMORY_MAX_CONVERSATIONS: z.coerce.number().int().min(1).default(20_000),
 
+  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  AUDIT_SINK: z.enum(['file', 'redis', 'off'], { error: 'must be file, redis or off' }).optional(),
+  AUDIT_DIR: z.string().default('data'),
+  REVIEW_ENABLED: bool.default(false),
+  REVIEW_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number' })
+    .positive({ error: 'must be above 0' })
+    .max(365, { error: 'must be 365 or less' })
+    .default(30),
+  HANDOFF_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, {
+      error: 'must be whsec_ followed by at least 16 random bytes in base64 (openssl rand -base64 32)',
+    })
+    .optional(),
+  HANDOFF_CALLBACK: bool.default(true),
+  TEAMS_WEBHOOK_URL: url.optional(),
+
   WEBCHAT_ENABLED: bool.default(true),
   WEBCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, { error: 'must be at least 60' }).default(1800),
   WEBCHAT_TOKEN_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
@@ -102,6 +120,12 @@ function crossFieldProblems(env: Record<string, string>): string[] {
       'MicrosoftAppPassword is required when MicrosoftAppId is set (the client secret of the bot registration)',
     );
   }
+  if (env.AUDIT_SINK === 'redis' && !env.REDIS_URL) {
+    problems.push('AUDIT_SINK=redis needs REDIS_URL (or use AUDIT_SINK=file)');
+  }
+  if (env.AUDIT_SINK === 'off' && ['true', '1', 'yes', 'on'].includes(env.REVIEW_ENABLED ?? '')) {
+    problems.push('REVIEW_ENABLED needs a sink to keep the questions in: set AUDIT_SINK to file or redis');
+  }
   if (type === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
     problems.push('MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant');
   }
@@ -130,7 +154,21 @@ export interface Config {
   /** Where trained understanding models are kept between starts ("off" = always train). */
   readonly modelCacheDir?: string;
   readonly maxBodyBytes: number;
-  readonly handoff: { readonly webhookUrl?: string; readonly shareTranscript: boolean };
+  readonly handoff: {
+    readonly webhookUrl?: string;
+    readonly shareTranscript: boolean;
+    /** Standard Webhooks signing secret (whsec_...). */
+    readonly secret?: string;
+    /** Ask a name and a number for a call back (only when a webhook or Teams URL is set). */
+    readonly callback: boolean;
+    /** A Teams incoming-webhook URL that also gets each handoff. */
+    readonly teamsUrl?: string;
+  };
+  /** GET /metrics bearer token; unset = no /metrics route. */
+  readonly metrics: { readonly token?: string };
+  /** Where audit events (and review entries) go; off = nowhere. */
+  readonly audit: { readonly sink: 'file' | 'redis' | 'off'; readonly dir: string };
+  readonly review: { readonly enabled: boolean; readonly retentionDays: number };
   readonly redisUrl?: string;
   readonly stateTtlSeconds: number;
   /** In-memory store only: conversations kept at most; the longest idle are dropped first. */
@@ -188,7 +226,19 @@ export function parseConfig(env: Record<string, string | undefined>, baseDir = p
     knowledgeDir: path.resolve(baseDir, e.KNOWLEDGE_DIR),
     modelCacheDir: e.MODEL_CACHE_DIR === 'off' ? undefined : path.resolve(baseDir, e.MODEL_CACHE_DIR),
     maxBodyBytes: e.MAX_BODY_BYTES,
-    handoff: { webhookUrl: e.HANDOFF_WEBHOOK_URL, shareTranscript: e.TRANSCRIPT_SHARING },
+    handoff: {
+      webhookUrl: e.HANDOFF_WEBHOOK_URL,
+      shareTranscript: e.TRANSCRIPT_SHARING,
+      secret: e.HANDOFF_WEBHOOK_SECRET,
+      callback: e.HANDOFF_CALLBACK && !!(e.HANDOFF_WEBHOOK_URL || e.TEAMS_WEBHOOK_URL),
+      teamsUrl: e.TEAMS_WEBHOOK_URL,
+    },
+    metrics: { token: e.METRICS_TOKEN },
+    audit: {
+      sink: e.AUDIT_SINK ?? (e.REDIS_URL ? 'redis' : 'file'),
+      dir: path.resolve(baseDir, e.AUDIT_DIR),
+    },
+    review: { enabled: e.REVIEW_ENABLED, retentionDays: e.REVIEW_RETENTION_DAYS },
     redisUrl: e.REDIS_URL,
     stateTtlSeconds: Math.round(e.STATE_TTL_HOURS * 3600),
     memoryMaxConversations: e.MEMORY_MAX_CONVERSATIONS,

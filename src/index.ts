@@ -16,11 +16,15 @@ import { createHandoffNotifier } from './bot/handoff.js';
 import { mountWebChat } from './channels/directline.js';
 import { TurnRunner } from './bot/turn-runner.js';
 import { type Config, ConfigError, parseConfig, readEnvironment } from './config.js';
-import { loadKnowledgeOrThrow, type Knowledge } from './knowledge/load.js';
+import { liveKnowledge } from './knowledge/live.js';
+import { loadKnowledge, loadKnowledgeOrThrow, type Knowledge } from './knowledge/load.js';
 import { ContentError } from './knowledge/problems.js';
 import { contentRequirements } from './knowledge/requirements.js';
 import { createLogger, createTranscriptLogger, type Logger } from './logger.js';
 import { buildNluFromKnowledge } from './nlu/load.js';
+import { loadNameFinder } from './ops/redact.js';
+import { createOps, type Ops } from './ops/setup.js';
+import { teamsHandoffMessage } from './bot/teams-card.js';
 import { createStore } from './storage/create-store.js';
 import type { ConversationStore } from './storage/store.js';
 
@@ -31,6 +35,9 @@ export interface Service {
   store: ConversationStore;
   runner: TurnRunner;
   log: Logger;
+  ops: Ops;
+  /** Load knowledge/ again; on a validation error keep the current content and log why. */
+  reloadKnowledge(): { ok: boolean; problems: string[] };
   /** Stop accepting, finish turns in flight, close storage. */
   stop(): Promise<void>;
 }
@@ -57,30 +64,53 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     destination: options.logDestination,
   });
   const clock = options.clock ?? Date.now;
-  const knowledge = loadKnowledgeOrThrow(config.knowledgeDir, contentRequirements());
   let model: { source: string; ms: number } = { source: 'none', ms: 0 };
-  const brain: Brain =
+  const brainFor = (k: Knowledge): Brain =>
     options.brain ??
     createClinicBrain({
-      knowledge,
-      nlu: buildNluFromKnowledge(knowledge, {
-        cacheDir: config.modelCacheDir,
-        onModel: (info) => (model = info),
-      }),
+      knowledge: k,
+      nlu: buildNluFromKnowledge(k, { cacheDir: config.modelCacheDir, onModel: (info) => (model = info) }),
+      callback: config.handoff.callback,
+      reviewDays: config.review.enabled ? config.review.retentionDays : undefined,
     });
+  const first = loadKnowledgeOrThrow(config.knowledgeDir, contentRequirements());
+  // Content can be reloaded (SIGHUP): everything below holds views that read the current version.
+  let content = { knowledge: first, brain: brainFor(first) };
+  const knowledge = liveKnowledge(() => content.knowledge);
+  const brain: Brain = { turn: (record, input, now) => content.brain.turn(record, input, now) };
   log.info(
     { entries: knowledge.topics.size, model: model.source, ms: Math.round(model.ms) },
     'knowledge loaded, understanding ready',
   );
   const store = options.store ?? createStore(config, log, clock);
-  const runner = new TurnRunner(store, brain, log, clock);
+  // The review loop's name finder is large: loaded only when the loop is on.
+  if (config.review.enabled) await loadNameFinder();
+  const ops = createOps(config, store, log, clock);
+  const runner = new TurnRunner(store, brain, log, clock, ops.hooks);
   const handoff = config.handoff.webhookUrl
     ? createHandoffNotifier({
         url: config.handoff.webhookUrl,
         shareTranscript: config.handoff.shareTranscript,
+        secret: config.handoff.secret,
+        now: clock,
+        onGiveUp: () => ops.metrics.webhookFailure('webhook'),
         log,
       })
     : undefined;
+  const teams = config.handoff.teamsUrl
+    ? createHandoffNotifier({
+        url: config.handoff.teamsUrl,
+        shareTranscript: false,
+        target: 'teams',
+        encode: teamsHandoffMessage,
+        now: clock,
+        onGiveUp: () => ops.metrics.webhookFailure('teams'),
+        log,
+      })
+    : undefined;
+  if (handoff && !config.handoff.secret) {
+    log.warn('HANDOFF_WEBHOOK_SECRET is not set: handoff webhooks are sent unsigned');
+  }
   const adapter = createAdapter({ config, log, knowledge, authOverrides: options.authOverrides });
   const bot = new ClinicBot({
     runner,
@@ -88,7 +118,10 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     log,
     transcript: createTranscriptLogger(log, config.log.transcripts),
     afterTurn: (id, result, channelId) => {
-      if (result.outcome.handoff) handoff?.notify(id, channelId, result.outcome);
+      if (result.outcome.handoff) {
+        handoff?.notify(id, channelId, result.outcome);
+        teams?.notify(id, channelId, result.outcome);
+      }
     },
   });
   // Web chat rate limits (and Direct Line conversations) shared by replicas: a connection of its
@@ -121,6 +154,7 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
     mount: (s) => {
       const parts = { adapter, bot, knowledge, log };
       mountWebChat(s, parts, { ...config.webchat, botAuth: config.botAuth, clock, redis: webchatRedis });
+      ops.mount(s);
       options.mount?.(s, parts);
     },
   });
@@ -139,15 +173,54 @@ export async function buildService(config: Config, options: BuildOptions = {}): 
       // A keep-alive connection goes idle when its turn's response is written: close it then,
       // rather than waiting for the client to hang up.
       const sweep = setInterval(() => server.server.closeIdleConnections?.(), 100).unref();
-      await Promise.race([Promise.all([closed, runner.whenIdle(), handoff?.whenIdle()]), grace]);
+      await Promise.race([
+        Promise.all([closed, runner.whenIdle(), handoff?.whenIdle(), teams?.whenIdle()]),
+        grace,
+      ]);
       clearInterval(sweep);
       // Whatever is still open after the grace period is cut, so a stuck client cannot hold us up.
       server.server.closeAllConnections?.();
+      await ops.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       webchatRedis?.disconnect();
     })());
 
-  return { server, config, knowledge, store, runner, log, stop };
+  const reloadKnowledge = (): { ok: boolean; problems: string[] } => {
+    const started = performance.now();
+    const result = loadKnowledge(config.knowledgeDir, contentRequirements());
+    const errors = result.problems.filter((p) => p.severity !== 'warning');
+    const problems = errors.map((p) => `${p.file}${p.entry ? ` [${p.entry}]` : ''}: ${p.message}`);
+    if (!result.knowledge) {
+      ops.metrics.knowledgeReload('rejected');
+      log.error(
+        { code: 'CONTENT_INVALID', problems: problems.slice(0, 20), count: problems.length },
+        'content reload rejected: the last good content is still being served',
+      );
+      return { ok: false, problems };
+    }
+    try {
+      content = { knowledge: result.knowledge, brain: brainFor(result.knowledge) };
+    } catch (error) {
+      ops.metrics.knowledgeReload('rejected');
+      log.error(
+        { code: 'CONTENT_INVALID', err: { name: (error as Error)?.name } },
+        'content reload rejected while building understanding: the last good content is still being served',
+      );
+      return { ok: false, problems: ['understanding could not be built from the new content'] };
+    }
+    ops.metrics.knowledgeReload('ok');
+    log.info(
+      {
+        entries: result.knowledge.topics.size,
+        model: model.source,
+        ms: Math.round(performance.now() - started),
+      },
+      'content reloaded',
+    );
+    return { ok: true, problems: [] };
+  };
+
+  return { server, config, knowledge, store, runner, log, ops, reloadKnowledge, stop };
 }
 
 export async function listen(service: Service): Promise<string> {
@@ -210,6 +283,10 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
+  process.on('SIGHUP', () => {
+    service.log.info({ signal: 'SIGHUP' }, 'reloading content');
+    service.reloadKnowledge();
+  });
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }

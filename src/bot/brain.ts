@@ -3,7 +3,7 @@
  * returns the next record, the replies (message keys) and the outcome. The real brain runs
  * understand() and the dialog machine; tests may pass their own.
  */
-import type { Reply, TurnOutcome } from '../../dialogs/types.js';
+import type { Reply, TopicMatch, TurnOutcome } from '../../dialogs/types.js';
 import type { ConversationRecord } from '../storage/store.js';
 
 export type TurnInput =
@@ -38,6 +38,8 @@ export interface BrainResult {
   redFlagRules?: string[];
   /** For logs: the ISO 639-3 code of a message that was not in English. */
   language?: string;
+  /** For the review loop: the understanding's best knowledge entries, when there was a message. */
+  topics?: TopicMatch[];
 }
 
 export interface Brain {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Disposition, Level, TurnOutcome } from '../../dialogs/types.js';
 import { ErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { signWebhook } from './webhook-signature.js';
 
 /** The JSON body the clinic's system receives. Bump `version` on any breaking change. */
 export interface HandoffSummary {
@@ -27,6 +28,10 @@ export interface HandoffSummary {
   answers: Record<string, string>;
   /** Only with TRANSCRIPT_SHARING on, and only what the host passes to notify(). */
   transcript?: HandoffTranscriptLine[];
+  /** The patient asked to be called back, and said who and where (personal data, with consent). */
+  callback?: { name: string; phone: string };
+  /** Whether the clinic was open when the patient asked. */
+  clinicOpen?: boolean;
 }
 
 export interface HandoffTranscriptLine {
@@ -68,6 +73,14 @@ export interface HandoffNotifierOptions {
   timeoutMs?: number;
   /** Deliveries in flight at most; more are dropped and logged (the webhook is down under load). Default 1000. */
   maxPending?: number;
+  /** Standard Webhooks secret (whsec_...): every attempt is signed (src/bot/webhook-signature.ts). */
+  secret?: string;
+  /** Which receiver this is, for logs and metrics. Default "webhook". */
+  target?: 'webhook' | 'teams';
+  /** The body to send for a summary. Default: the summary as JSON. */
+  encode?: (summary: HandoffSummary) => unknown;
+  /** Called when a delivery fails for good (metrics). */
+  onGiveUp?: () => void;
 }
 
 export interface HandoffNotifier {
@@ -151,6 +164,11 @@ export function buildHandoffSummary(input: {
       via: d.via,
     };
   }
+  const cb = handoff.callback;
+  if (cb && typeof cb.name === 'string' && typeof cb.phone === 'string' && cb.name && cb.phone) {
+    summary.callback = { name: cb.name.slice(0, 60), phone: cb.phone.slice(0, 32) };
+  }
+  if (typeof handoff.clinicOpen === 'boolean') summary.clinicOpen = handoff.clinicOpen;
   if (input.transcript && input.transcript.length > 0) {
     summary.transcript = input.transcript.map((l) => ({ direction: l.direction, text: l.text }));
   }
@@ -175,6 +193,10 @@ export function createHandoffNotifier(options: HandoffNotifierOptions): HandoffN
     baseDelayMs = HANDOFF_DEFAULTS.baseDelayMs,
     timeoutMs = HANDOFF_DEFAULTS.timeoutMs,
     maxPending = HANDOFF_DEFAULTS.maxPending,
+    secret,
+    target = 'webhook',
+    encode = (summary: HandoffSummary) => summary,
+    onGiveUp,
   } = options;
   const code = ErrorCodes.HANDOFF_WEBHOOK_FAILED.code;
   let pending = 0;
@@ -198,6 +220,8 @@ export function createHandoffNotifier(options: HandoffNotifierOptions): HandoffN
           'content-type': 'application/json',
           'idempotency-key': id,
           'user-agent': 'clinic-bot-handoff/1',
+          // Signed per attempt: the timestamp is when this attempt was sent.
+          ...(secret ? signWebhook(secret, id, Math.floor(now() / 1000), body) : {}),
         },
         body,
         signal: controller.signal,
@@ -216,14 +240,14 @@ export function createHandoffNotifier(options: HandoffNotifierOptions): HandoffN
   }
 
   async function deliver(summary: HandoffSummary): Promise<void> {
-    const body = JSON.stringify(summary);
+    const body = JSON.stringify(encode(summary));
     const { conversationId, id: deliveryId } = summary;
     for (let n = 1; n <= maxAttempts; n++) {
       const result = await attempt(body, deliveryId);
       if (result.ok) {
         safeLog(
           'info',
-          { conversationId, deliveryId, attempt: n, status: result.status },
+          { conversationId, deliveryId, target, attempt: n, status: result.status },
           'handoff webhook delivered',
         );
         return;
@@ -235,6 +259,7 @@ export function createHandoffNotifier(options: HandoffNotifierOptions): HandoffN
           code,
           conversationId,
           deliveryId,
+          target,
           attempt: n,
           maxAttempts,
           status: result.status,
@@ -243,7 +268,14 @@ export function createHandoffNotifier(options: HandoffNotifierOptions): HandoffN
         },
         willRetry ? 'handoff webhook failed; will retry' : 'handoff webhook failed; giving up',
       );
-      if (!willRetry) return;
+      if (!willRetry) {
+        try {
+          onGiveUp?.();
+        } catch {
+          // Metrics never break delivery.
+        }
+        return;
+      }
       await sleep(backoffDelay(n, baseDelayMs, random));
     }
   }

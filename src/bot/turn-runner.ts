@@ -23,6 +23,19 @@ import type { ConversationRecord, ConversationStore, InDoubt, Loaded } from '../
 import type { Brain, BrainResult, TurnInput } from './brain.js';
 
 export const MAX_TURN_ATTEMPTS = 5;
+
+/** Side effects of a finished turn (metrics, audit, review) and of failing storage. Must not throw. */
+export interface TurnHooks {
+  onTurn?(turn: {
+    conversationId: string;
+    input: TurnInput;
+    before?: ConversationRecord;
+    result: BrainResult;
+    ms: number;
+    at: number;
+  }): void;
+  onStorageError?(op: 'load' | 'save' | 'delete'): void;
+}
 /** Activity ids remembered per conversation for duplicate detection. */
 export const RECENT_ACTIVITY_IDS = 4;
 /** In-process doubt marks kept at most (they are cleared by the next successful save). */
@@ -107,6 +120,7 @@ export class TurnRunner {
     private readonly brain: Brain,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly hooks: TurnHooks = {},
   ) {}
 
   /** Number of turns being processed now (graceful shutdown waits for 0). */
@@ -142,7 +156,7 @@ export class TurnRunner {
     const started = performance.now();
     try {
       for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt++) {
-        const loaded = await this.storage(() => this.store.load(conversationId));
+        const loaded = await this.storage('load', () => this.store.load(conversationId));
         const doubt = loaded?.inDoubt ?? this.doubts.get(conversationId);
         const plan = planTurn(loaded, doubt, input.activityId);
         const now = this.clock();
@@ -155,9 +169,10 @@ export class TurnRunner {
                 outcome: {},
               };
         if (result.outcome.forget) {
-          await this.storage(() => this.store.delete(conversationId));
+          await this.storage('delete', () => this.store.delete(conversationId));
           this.doubts.delete(conversationId);
           this.logTurn(conversationId, result, attempt, started, plan.kind);
+          this.finished(conversationId, input, loaded?.record, result, started);
           return result;
         }
         if (!plan.save) {
@@ -183,6 +198,7 @@ export class TurnRunner {
           saved = await this.store.save(conversationId, record, loaded?.etag);
         } catch (error) {
           this.markInDoubt(conversationId, mark, 'save failed or timed out');
+          this.storageFailed('save');
           throw new BotError(ErrorCodes.STORAGE_UNAVAILABLE.code, 'conversation storage failed', {
             cause: error,
           });
@@ -190,6 +206,7 @@ export class TurnRunner {
         if (saved) {
           this.doubts.delete(conversationId);
           this.logTurn(conversationId, { ...result, record }, attempt, started, plan.kind);
+          if (plan.kind === 'applied') this.finished(conversationId, input, loaded?.record, result, started);
           this.undelivered.set(record.turn!.n, mark);
           return { ...result, record };
         }
@@ -261,10 +278,40 @@ export class TurnRunner {
     void this.store.markInDoubt?.(conversationId, mark).catch(() => undefined);
   }
 
-  private async storage<T>(op: () => Promise<T>): Promise<T> {
+  private finished(
+    conversationId: string,
+    input: TurnInput,
+    before: ConversationRecord | undefined,
+    result: BrainResult,
+    started: number,
+  ): void {
+    try {
+      this.hooks.onTurn?.({
+        conversationId,
+        input,
+        before,
+        result,
+        ms: performance.now() - started,
+        at: this.clock(),
+      });
+    } catch {
+      // Metrics and audit never break a turn.
+    }
+  }
+
+  private storageFailed(name: 'load' | 'save' | 'delete'): void {
+    try {
+      this.hooks.onStorageError?.(name);
+    } catch {
+      // As above.
+    }
+  }
+
+  private async storage<T>(name: 'load' | 'save' | 'delete', op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (error) {
+      this.storageFailed(name);
       throw new BotError(ErrorCodes.STORAGE_UNAVAILABLE.code, 'conversation storage failed', {
         cause: error,
       });

@@ -5,13 +5,14 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Aspect } from '../../dialogs/types.js';
 import { languageFileSchema, type LanguageFile } from '../nlu/language.js';
 import { loadRedFlagTable, loadTriageTable, type LoadedTriageTable, type RedFlagTable } from '../nlu/red-flags.js';
 import { ContentError, type Problem } from './problems.js';
 import { readingLevel } from './readability.js';
+import { explainWrongKind, explainYamlError, parseWithLines } from './yaml-errors.js';
 import {
   ASPECT_HEADINGS,
   type Clinic,
@@ -190,9 +191,8 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
           file,
           entry,
           message: `unknown placeholder {${name}}`,
-          fix: `use one of ${CLINIC_PLACEHOLDERS.map((p) => `{clinic.${p}}`).join(', ')}${
-            runtime.size ? `, or one of ${[...runtime].map((s) => `{${s}}`).join(', ')} where the bot fills it` : ''
-          }`,
+          // Only the placeholders staff may use anywhere; the bot's own slots are not offered as a fix.
+          fix: `use one of ${CLINIC_PLACEHOLDERS.map((p) => `{clinic.${p}}`).join(', ')}, or remove the {curly brackets}`,
         });
       }
     }
@@ -305,14 +305,8 @@ function parseYamlText(raw: string, file: string, problems: Problem[]): unknown 
   try {
     return parseYaml(raw, { prettyErrors: true });
   } catch (error) {
-    const where =
-      error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const first = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
-    problems.push({
-      file,
-      message: `the file is not valid YAML${where}: ${first}`,
-      fix: 'check the indentation and put text that contains a colon or starts with a special character in "double quotes"',
-    });
+    const explained = explainYamlError(error, raw);
+    problems.push({ file, message: explained.message, fix: explained.fix });
     return undefined;
   }
 }
@@ -325,21 +319,46 @@ function loadYamlFile<S extends z.ZodType>(
 ): z.infer<S> | undefined {
   const raw = readText(file, shown, problems);
   if (raw === undefined) return undefined;
-  const data = parseYamlText(raw, shown, problems);
-  if (data === undefined) return undefined;
+  let parsedYaml: ReturnType<typeof parseWithLines>;
+  try {
+    parsedYaml = parseWithLines(raw);
+  } catch (error) {
+    const explained = explainYamlError(error, raw);
+    problems.push({ file: shown, message: explained.message, fix: explained.fix });
+    return undefined;
+  }
+  const { data, lineOf } = parsedYaml;
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      const line = lineOf(issue.path);
+      const at = line ? ` (line ${line})` : '';
+      const field = issue.path.map(String).join('.');
+      const value = valueAt(data, issue.path);
+      const wrongKind = issue.code === 'invalid_type' && value !== undefined ? explainWrongKind(field, value) : undefined;
       problems.push({
         file: shown,
         entry: issue.path.length > 1 ? String(issue.path[1]) : undefined,
-        message: describeIssue(issue),
-        fix: fixFor(issue.path.map(String)),
+        message: `${wrongKind?.message ?? describeIssue(issue, value === undefined)}${at}`,
+        fix:
+          wrongKind?.fix ??
+          (issue.code === 'invalid_type' && value === undefined
+            ? `add a line "${field}: <value>" (see knowledge/README.md for the format)`
+            : fixFor(issue.path.map(String))),
       });
     }
     return undefined;
   }
   return parsed.data;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }
 
 function loadClinic(dir: string, problems: Problem[]): Clinic | undefined {
@@ -387,7 +406,17 @@ function loadTopics(dir: string, problems: Problem[], rel: (f: string) => string
     const idGuess = typeof (data as { id?: unknown })?.id === 'string' ? String((data as { id: string }).id) : undefined;
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push({ file: shown, entry: idGuess, message: describeIssue(issue), fix: fixFor(issue.path.map(String)) });
+        const value = valueAt(data, issue.path);
+        const wrongKind =
+          issue.code === 'invalid_type' && value !== undefined
+            ? explainWrongKind(issue.path.map(String).join('.'), value)
+            : undefined;
+        problems.push({
+          file: shown,
+          entry: idGuess,
+          message: wrongKind?.message ?? describeIssue(issue, value === undefined),
+          fix: wrongKind?.fix ?? fixFor(issue.path.map(String)),
+        });
       }
       continue;
     }

@@ -38,6 +38,9 @@ export const RUNTIME_SLOTS = [
   'version',
   'ruleIds',
   'choices',
+  'day',
+  'time',
+  'days',
 ] as const;
 
 /** The special key whose text is a knowledge entry (slots: entry, section). */

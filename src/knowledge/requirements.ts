@@ -9,6 +9,9 @@ import { RUNTIME_SLOTS } from './render.js';
 import { CARD_MESSAGE_KEYS } from '../bot/cards.js';
 import { PAGE_MESSAGE_KEYS, PRIVACY_BUTTON } from '../bot/host-messages.js';
 
+/** Said after the welcome's data notice while the review loop is on (src/bot/clinic-brain.ts). */
+export const REVIEW_NOTICE_KEY = 'welcome.privacy_review';
+
 /** Message keys the hosting code itself says. */
 export const HOST_MESSAGE_KEYS: readonly string[] = [
   ErrorCodes.TURN_FAILED.patientKey,
@@ -16,6 +19,7 @@ export const HOST_MESSAGE_KEYS: readonly string[] = [
   ...CARD_MESSAGE_KEYS,
   PRIVACY_BUTTON,
   ...PAGE_MESSAGE_KEYS,
+  REVIEW_NOTICE_KEY,
 ];
 
 export function contentRequirements(): LoadOptions {

@@ -132,9 +132,10 @@ export const intentsFileSchema = z
   .strict();
 
 /** Turn a zod issue path and message into a sentence for staff. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue, missing = issue.input === undefined): string {
   const where = issue.path.length ? `"${issue.path.join('.')}" ` : '';
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}is missing`;
+  // zod does not keep the input on issues: the caller says whether the field is really absent.
+  if (issue.code === 'invalid_type' && missing) return `${where}is missing`;
   return `${where}${issue.message}`;
 }

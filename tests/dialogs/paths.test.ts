@@ -30,7 +30,8 @@ function leafStates(): string[] {
     for (const [key, child] of children) walk(child, [...prefix, key]);
   };
   walk(machine.root, []);
-  return out;
+  // The call-back states exist only with call backs on (tests/dialogs/callback.test.ts walks them).
+  return out.filter((s) => !s.startsWith('handoff.'));
 }
 
 /** State value -> the state values one host event can lead to. */

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.js';
@@ -40,6 +41,8 @@ export async function startService(
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       NODE_ENV: 'test',
+      // Audit events of tests that do not ask for a folder go to a temporary one, not the repository.
+      AUDIT_DIR: path.join(os.tmpdir(), `clinicbot-test-audit-${process.pid}`),
       ...env,
     },
     ROOT,

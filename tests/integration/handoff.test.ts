@@ -76,7 +76,7 @@ describe('handoff webhook (integration)', () => {
 
   beforeAll(async () => {
     stub = await startWebhookStub();
-    app = await startService({ HANDOFF_WEBHOOK_URL: stub.url });
+    app = await startService({ HANDOFF_WEBHOOK_URL: stub.url, HANDOFF_CALLBACK: 'false' });
   });
   afterAll(async () => {
     await app?.close();
