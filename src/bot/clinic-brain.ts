@@ -62,7 +62,8 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
         replies: result.replies,
         outcome: result.outcome,
         intent: nlu.intent,
-        redFlagRules: nlu.redFlags.map((r) => r.ruleId),
+        redFlagRules:
+          result.outcome.disposition?.via === 'red_flag' ? result.outcome.disposition.ruleIds : [],
       };
     },
   };

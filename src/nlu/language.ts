@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Aspect, Intent } from '../../dialogs/types.js';
+import { symptomReportSchema } from './symptom-report.js';
 import { normalize, stem } from './text.js';
 
 const phrases = z.array(z.string().trim().min(1)).min(1);
@@ -29,6 +30,8 @@ export const languageFileSchema = z
     polarity: z.object({ negative: phrases, positive: phrases }).strict(),
     options: z.record(z.string().regex(/^[a-z0-9_]+$/), phrases),
     alsoAccepted: z.record(z.string(), z.array(z.string())).optional(),
+    /** Words that show a message describes symptoms (src/nlu/symptom-report.ts). */
+    symptomReport: symptomReportSchema.optional(),
   })
   .strict();
 

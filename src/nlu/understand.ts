@@ -6,16 +6,8 @@
  *   - short answers and follow-up aspects from knowledge/language.yaml,
  *   - one classifier over knowledge entries, conversational intents and out-of-scope examples.
  */
-import type {
-  Aspect,
-  Entities,
-  Intent,
-  NluContext,
-  RedFlagHit,
-  TopicMatch,
-  Understanding,
-} from '../../dialogs/types.js';
-import { assess, isRedFlagLevel, type TriageTable } from '../../dialogs/triage-rules.js';
+import type { Aspect, Entities, Intent, NluContext, TopicMatch, Understanding } from '../../dialogs/types.js';
+import type { TriageTable } from '../../dialogs/triage-rules.js';
 import type { Knowledge } from '../knowledge/load.js';
 import {
   trainClassifier,
@@ -28,6 +20,7 @@ import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
+import { compileSymptomReader, type SymptomReader } from './symptom-report.js';
 
 export const OOS_LABEL = 'oos';
 const TOPIC = 'topic:';
@@ -63,6 +56,8 @@ export interface NluModel {
   /** Single keyword words that several entries share ("disc"), for "did you mean" on vague messages. */
   sharedWords: ReadonlyMap<string, readonly string[]>;
   thresholds: Thresholds;
+  /** Symptom reports, someone else's signs, warning signs talked about (absent: language.yaml has no list). */
+  symptoms?: SymptomReader;
 }
 
 export interface BuildInput {
@@ -140,6 +135,9 @@ export function buildNluModel(
       [...input.knowledge.topics.values()].map((e) => [e.id, new Set(Object.keys(e.sections) as Aspect[])]),
     ),
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+    ...(input.language.symptomReport
+      ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical) }
+      : {}),
   };
 }
 
@@ -157,9 +155,10 @@ export function understand(
   const entities: Entities = extractEntities(text, { now: options.now, expecting: context.expecting });
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
+  // Signs only: the dialog machine applies the triage table to them (once, with the conversation's).
   const signals = model.redFlags.detect(text).signals;
-  const redFlags = newRedFlags(context.signals, signals, model.triage);
-  const base = { signals, redFlags, entities, topics: [] as TopicMatch[] };
+  const heard = model.symptoms?.read(text, signals, entities);
+  const base = { signals, entities, topics: [] as TopicMatch[], ...heard };
 
   const words = canonical(text);
   if (!words) {
@@ -324,21 +323,6 @@ function classify(model: NluModel, text: string): Prediction[] {
     if ((ranked[0]?.p ?? 0) > (best[0]?.p ?? 0) + 0.15 && ranked[0]?.label !== OOS_LABEL) best = ranked;
   }
   return best;
-}
-
-/** Red-flag rules that fire now and did not already fire on what the conversation had said. */
-export function newRedFlags(
-  previous: readonly string[],
-  current: readonly string[],
-  table: TriageTable,
-): RedFlagHit[] {
-  if (current.length === 0) return [];
-  const before = assess(previous, table);
-  const after = assess([...previous, ...current], table);
-  if (!isRedFlagLevel(after.level)) return [];
-  const beforeIds = new Set(before.level === after.level ? before.ruleIds : []);
-  const fresh = after.ruleIds.filter((id) => !beforeIds.has(id));
-  return fresh.map((ruleId) => ({ ruleId, level: after.level }));
 }
 
 function fromPayload(payload: string): Pick<Understanding, 'intent' | 'topics'> {
