@@ -26,8 +26,8 @@ export const symptomReportSchema = z
     notNow: phrases,
     only: phrases,
     listRefs: phrases,
-    /** Words that open a question ("what", "can", "is"). */
-    questionWords: phrases,
+    /** Words that open a question, at the start or after a comma ("what", "could it", "is this"). */
+    questionOpeners: phrases,
     trend: z.object({ better: phrases, worse: phrases, notBetter: phrases }).strict(),
     /** Signals that are history, not a current sign: someone else's alone never escalates. */
     historySigns: z.array(z.string()),
@@ -65,6 +65,9 @@ function anyOfWith(canonical: Fold, list: readonly string[], flags = ''): RegExp
   return new RegExp(`\\b(?:${alternatives.join('|')})\\b`, flags);
 }
 
+/** Words ending in "s" after "I" that are not a third-person verb ("I was", "I always"). */
+const NOT_VERBS = new Set(['wa', 'alway', 'sometime', 'perhap', 'als', 'thi', 'hi', 'ha', 'i', 'doe']);
+
 /** Words that turn a following "better" into "not better". */
 const NEGATORS = new Set(['not', 'no', 'never', 'nothing', 'any']);
 
@@ -75,6 +78,14 @@ export function compileSymptomReader(
 ): SymptomReader {
   const anyOf = (list: readonly string[], flags = '') => anyOfWith(canonical, list, flags);
   const others = file.others.map(canonical).filter(Boolean);
+  const otherPossessive = anyOf(
+    others.flatMap((o) => [`my ${o}s`, `our ${o}s`, `${o}s`]),
+    'g',
+  );
+  const otherSubject = anyOf(
+    others.flatMap((o) => [`my ${o}`, `our ${o}`]),
+    'g',
+  );
   const otherPhrases = others.flatMap((o) => [`my ${o}`, `our ${o}`, `${o}s`]);
   const otherPerson = anyOf(otherPhrases, 'g');
   const hasOtherPerson = anyOf(otherPhrases);
@@ -85,7 +96,8 @@ export function compileSymptomReader(
   const notNow = anyOf(file.notNow);
   const only = anyOf(file.only);
   const listRef = anyOf(file.listRefs);
-  const opensQuestion = new RegExp(`^${anyOf(file.questionWords).source}`);
+  // An opener up to two words into a clause: "my real question is", "so just wondering".
+  const opensQuestion = new RegExp(`^\\s*(?:[a-z0-9]+\\s+){0,2}${anyOf(file.questionOpeners).source}`);
   const better = anyOf(file.trend.better, 'g');
   const worse = anyOf(file.trend.worse);
   const notBetter = anyOf(file.trend.notBetter);
@@ -98,10 +110,19 @@ export function compileSymptomReader(
   /** The message as if the other person had written it: "my husband can't pee, his back" -> "i can't pee, my back". */
   const asTheirs = (text: string) =>
     text
-      .replace(otherPerson, 'i')
+      .replace(otherPossessive, 'my')
+      .replace(otherSubject, 'i')
       .replace(possessive, 'my')
       .replace(objectPronoun, 'me')
-      .replace(subjectPronoun, 'i');
+      .replace(subjectPronoun, 'i')
+      // Verbs that agreed with the other person: "she has not" -> "i have not".
+      .replace(/\bi hasnt\b/g, 'i havent')
+      .replace(/\bi isnt\b/g, 'i am not')
+      .replace(/\bi doesnt\b/g, 'i dont')
+      .replace(/\bi has\b/g, 'i have')
+      .replace(/\bi is\b/g, 'i am')
+      .replace(/\bi does\b/g, 'i do')
+      .replace(/\bi (\w+)s\b/g, (whole, verb: string) => (NOT_VERBS.has(verb) ? whole : `i ${verb}`));
 
   const trendOf = (s: string): SymptomReport['trend'] => {
     if (notBetter.test(s)) return 'same';
@@ -116,8 +137,13 @@ export function compileSymptomReader(
   return {
     read(text, signals, entities = {}) {
       const s = canonical(text);
-      // A question as a whole: it ends with "?" or opens with a question word (not "I've had pain").
-      const isQuestion = /\?\s*$/.test(text) || opensQuestion.test(s);
+      // A question: it ends with "?", or it or one of its clauses opens like one ("..., could it be
+      // piriformis"); "I've had pain" or "it hurts when I sit" does not.
+      const isQuestion =
+        /\?\s*$/.test(text) ||
+        text
+          .split(/[,.;:!?\n]+|\b(?:and|so|but|also|ok|okay|well)\b/i)
+          .some((c) => opensQuestion.test(canonical(c)));
       const mentions = signs.filter((x) => x.re.test(s)).map((x) => x.signal);
       const aboutOther = hasOtherPerson.test(s);
       // The writer's own words once the other person's phrases are taken out ("my husband" has a "my").
@@ -128,7 +154,9 @@ export function compileSymptomReader(
       // symptoms mentions the other person as context ("my back is sore from lifting my grandad").
       if (aboutOther && !selfRef) {
         const mine = new Set(signals);
-        const theirs = detector.detect(asTheirs(s)).signals.filter((x) => !mine.has(x));
+        // Read from the typed words (contractions kept: the detector knows "havent" and "hasnt").
+        const typed = text.toLowerCase().replace(/['\u2018\u2019]/g, '');
+        const theirs = detector.detect(asTheirs(typed)).signals.filter((x) => !mine.has(x));
         otherSignals = theirs.some((x) => !history.has(x)) ? theirs : [];
       }
       const describes = symptom.test(s) || signals.length > 0 || otherSignals.length > 0;
