@@ -228,20 +228,24 @@ function interpretYesNo(
   const yn = yesNoOf(nlu, ctx.minConfidence);
   if (yn === 'yes') return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   if (yn === 'no') return { code: 'no', signals: [] };
-  // The sign itself named, and not denied ("numb when I wipe"): safety first, a yes.
-  if (yn === undefined && !isAsking(nlu) && nlu.mentions?.some((m) => q.yesWhenHeard?.includes(m)))
+  // The sign itself named, not denied and not narrowed away ("it leaks sometimes"): safety first, a yes.
+  if (yn === undefined && !nlu.only && !isAsking(nlu) && nlu.mentions?.some((m) => q.yesWhenHeard?.includes(m)))
     return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   // "Not sure" is not an answer yet: the question is asked again in other words.
   return undefined;
 }
 
-/** The members a message says yes to: signs heard, or named and not denied. */
-function membersSaidYes(q: TriageQuestion, nlu: Understanding, denied: boolean): TriageQuestion[] {
+/**
+ * The members a message says yes to: signs heard; with `named`, also signs it names (answering
+ * "which of these?"). To a "do any of these apply?" a named sign is not a yes by itself: people
+ * name a sign to say it is not there ("just pins and needles in one leg").
+ */
+function membersSaidYes(q: TriageQuestion, nlu: Understanding, named: boolean): TriageQuestion[] {
   const members = (q.members ?? []).map((m) => questionById(m)!);
   return members.filter(
     (m) =>
       nlu.signals.some((s) => m.yesWhenHeard?.includes(s)) ||
-      (!denied && !isAsking(nlu) && nlu.mentions?.some((s) => m.yesWhenHeard?.includes(s))),
+      (named && !isAsking(nlu) && nlu.mentions?.some((s) => m.yesWhenHeard?.includes(s))),
   );
 }
 
@@ -252,9 +256,9 @@ const yesSignals = (members: readonly TriageQuestion[], nlu: Understanding) =>
   });
 
 /**
- * "Do any of these apply?" A sign heard or named wins; "none of those", "no", or "only the
- * tingling in one leg" (narrowed to something else) is a no; a plain yes is "yes, one or more";
- * "not sure" is an answer too: the signs are then asked one at a time.
+ * "Do any of these apply?" A sign heard wins; "none of those", "no", or "only the tingling in one
+ * leg" (narrowed to something else) is a no; a plain yes is "yes, one or more"; "not sure" is an
+ * answer too: the signs are then asked one at a time.
  */
 function interpretGroup(
   q: TriageQuestion,
@@ -262,7 +266,7 @@ function interpretGroup(
   ctx: AnswerContext,
 ): Interpretation | undefined {
   const yn = yesNoOf(nlu, ctx.minConfidence);
-  const said = membersSaidYes(q, nlu, yn === 'no');
+  const said = membersSaidYes(q, nlu, false);
   if (said.length > 0) return { code: 'yes', signals: yesSignals(said, nlu) };
   if (yn === 'yes') return { code: 'yes', signals: [] };
   if (yn === 'no') return { code: 'no', signals: [] };
@@ -280,7 +284,7 @@ function interpretWhich(
   const picked = optionCode(nlu);
   const members = (q.members ?? []).map((m) => questionById(m)!);
   const chosen = members.filter((m) => m.id === picked);
-  const said = chosen.length > 0 ? chosen : membersSaidYes(q, nlu, false);
+  const said = chosen.length > 0 ? chosen : membersSaidYes(q, nlu, true);
   if (said.length > 0) return { code: said.map((m) => m.id).join('+'), signals: yesSignals(said, nlu) };
   const yn = yesNoOf(nlu, ctx.minConfidence);
   if (yn === 'unsure' || yn === 'no') return { code: 'unsure', signals: [] };
