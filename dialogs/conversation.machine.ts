@@ -284,10 +284,16 @@ export function createConversationMachine(deps: DialogDeps) {
         enqueue.assign({ ...triageStartPatch(), ...prefillPatch(cleared, event.nlu, s) });
         emit(enqueue, startPlan(context, event.how ?? 'request'));
       }),
-      /** A symptom report in the hub: the check starts with consent implied. */
-      startFromReport: act(({ event, enqueue }) => {
+      /**
+       * A symptom report in the hub: the check starts with consent implied. When the report also
+       * names something the knowledge base answers confidently, that answer comes first.
+       */
+      startFromReport: act(({ context, event, enqueue }) => {
         const nlu = nluOf(event);
-        if (nlu) enqueue.raise({ type: 'turn.startTriage', how: 'report', nlu });
+        if (!nlu) return;
+        const target = answerTarget(context, nlu, s);
+        if (target) emit(enqueue, answerPlan(target, s, false));
+        enqueue.raise({ type: 'turn.startTriage', how: 'report', nlu });
       }),
       /** An urgent sign of the patient's own: the emergency signs are screened first. */
       startFromUrgentSign: act(({ event, enqueue }) => {
@@ -385,9 +391,9 @@ export function createConversationMachine(deps: DialogDeps) {
         const nlu = nluOf(event);
         return !!nlu && isAboutOtherSign(questionById(q)!, nlu);
       },
-      isSymptomReport: ({ context, event }) => {
+      isSymptomReport: ({ event }) => {
         const nlu = nluOf(event);
-        return !!nlu && isSymptomReport(context, nlu, s);
+        return !!nlu && isSymptomReport(nlu);
       },
       isUrgentToScreen: ({ context, event }) =>
         event.type === 'turn.redFlag' && isUrgentToScreen(context, event),

@@ -638,14 +638,13 @@ const NOT_A_REPORT: ReadonlySet<Intent> = new Set<Intent>(['thanks', 'goodbye', 
 
 /**
  * A message that describes the patient's own symptoms, or asks what to do about them, starts the
- * check. A question about symptoms that the knowledge base answers ("is it normal for my sciatica
- * to ...?") is answered instead, unless it asks for a check or for what to do.
+ * check. A question about symptoms that does not ask what to do ("is it normal for my sciatica to
+ * ...?") goes the usual way: answered, or "did you mean".
  */
-export function isSymptomReport(ctx: DialogContext, nlu: Understanding, s: Settings): boolean {
+export function isSymptomReport(nlu: Understanding): boolean {
   const r = nlu.report;
   if (!r || r.subject !== 'self' || nlu.choice || NOT_A_REPORT.has(nlu.intent)) return false;
-  if (r.request || !r.question) return true;
-  return !answerTarget(ctx, nlu, s);
+  return r.request || !r.question;
 }
 
 /** An urgent sign of the patient's own, outside the check: screen for emergency signs first. */

@@ -229,7 +229,12 @@ function interpretYesNo(
   if (yn === 'yes') return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   if (yn === 'no') return { code: 'no', signals: [] };
   // The sign itself named, not denied and not narrowed away ("it leaks sometimes"): safety first, a yes.
-  if (yn === undefined && !nlu.only && !isAsking(nlu) && nlu.mentions?.some((m) => q.yesWhenHeard?.includes(m)))
+  if (
+    yn === undefined &&
+    !nlu.only &&
+    !isAsking(nlu) &&
+    nlu.mentions?.some((m) => q.yesWhenHeard?.includes(m))
+  )
     return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   // "Not sure" is not an answer yet: the question is asked again in other words.
   return undefined;

@@ -28,6 +28,8 @@ export const symptomReportSchema = z
     listRefs: phrases,
     /** Words that open a question, at the start or after a comma ("what", "could it", "is this"). */
     questionOpeners: phrases,
+    /** Words that open a question only at the very start of a message ("is", "can"). */
+    questionStarts: phrases,
     trend: z.object({ better: phrases, worse: phrases, notBetter: phrases }).strict(),
     /** Signals that are history, not a current sign: someone else's alone never escalates. */
     historySigns: z.array(z.string()),
@@ -96,6 +98,7 @@ export function compileSymptomReader(
   const notNow = anyOf(file.notNow);
   const only = anyOf(file.only);
   const listRef = anyOf(file.listRefs);
+  const startsQuestion = new RegExp(`^\\s*${anyOf(file.questionStarts).source}(?!\\s+not\\b)`);
   // An opener up to two words into a clause: "my real question is", "so just wondering".
   const opensQuestion = new RegExp(`^\\s*(?:[a-z0-9]+\\s+){0,2}${anyOf(file.questionOpeners).source}`);
   const better = anyOf(file.trend.better, 'g');
@@ -141,6 +144,7 @@ export function compileSymptomReader(
       // piriformis"); "I've had pain" or "it hurts when I sit" does not.
       const isQuestion =
         /\?\s*$/.test(text) ||
+        startsQuestion.test(s) ||
         text
           .split(/[,.;:!?\n]+|\b(?:and|so|but|also|ok|okay|well)\b/i)
           .some((c) => opensQuestion.test(canonical(c)));

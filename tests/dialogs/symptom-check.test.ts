@@ -101,6 +101,29 @@ describe('a symptom report opens the check', () => {
     expect(chat.state).toBe('triage.emergency');
   });
 
+  it('when a report that is a question gets no confident answer, then it still goes the usual way ("did you mean"), not into the check', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send({
+      ...ask('sciatica', 0.5, undefined, [['herniated-disc', 0.45]]),
+      report: { subject: 'self', request: false, question: true },
+    });
+    expect(r.outcome.didYouMean).toEqual(['sciatica', 'herniated-disc']);
+    expect(chat.state).toBe('idle');
+  });
+
+  it('when a report (not a question) also names a topic the bot knows well, then that answer comes first and the check starts in the same turn', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send({
+      ...ask('piriformis-syndrome', 0.9),
+      report: { subject: 'self', request: false, question: false },
+    });
+    expect(keys(r.replies)).toEqual(['kb.answer', 'triage.start_report', 'triage.ask_emergency']);
+    expect(r.outcome.answered).toEqual({ topic: 'piriformis-syndrome' });
+    expect(chat.state).toBe('triage.emergency');
+  });
+
   it('when a message is about someone else without a sign, thanks, or comes in a group chat, then no check starts', () => {
     const other = new Chat();
     other.join();
