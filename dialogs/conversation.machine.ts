@@ -19,32 +19,39 @@ import {
   DEFAULT_THRESHOLDS,
   MISSES,
   answerPlan,
+  answerPatch,
   answerTarget,
   askPlan,
   bookingPlan,
   callbackAskPlan,
   callbackOfferPlan,
   confidentTarget,
-  consentPlan,
   didYouMeanPlan,
   dispositionPlan,
-  escalatesNow,
   escalationPlan,
   followUpTarget,
   forgetPatch,
   handoffPlan,
   idleCategory,
   initialContext,
+  isAboutOtherSign,
+  isEmergencyNow,
+  isSymptomReport,
+  isUrgentToScreen,
   leaveCallbackPlan,
   menuChoices,
   missPlan,
+  nextTriageQuestion,
   noCallbackPlan,
   noteTurn,
+  otherSignsPatch,
   outOfScopePlan,
+  prefillPatch,
   restartPatch,
   routeJoined,
   routeMessage,
   simplePlan,
+  startPlan,
   tellMorePlan,
   triageStartPatch,
   welcomePlan,
@@ -59,16 +66,7 @@ import {
   type TurnEvent,
 } from './dialog-logic.js';
 import { K } from './message-keys.js';
-import {
-  FIRST_QUESTION,
-  QUESTIONS,
-  UNCLEAR,
-  interpretAnswer,
-  nextQuestion,
-  questionById,
-  questionPosition,
-  type QuestionId,
-} from './questions.js';
+import { QUESTIONS, UNCLEAR, interpretAnswer, questionById, type QuestionId } from './questions.js';
 import type { Aspect, Reply, TurnOutcome, Understanding } from './types.js';
 
 export { DIALOG_MESSAGE_KEYS } from './message-keys.js';
@@ -76,7 +74,7 @@ export type { DialogContext } from './dialog-logic.js';
 
 export const DIALOG_MACHINE_ID = 'dialog';
 /** Bump when states or context change shape: stored conversations then restart politely. */
-export const DIALOG_MACHINE_VERSION = 1;
+export const DIALOG_MACHINE_VERSION = 2;
 
 export interface DialogDeps {
   triage: TriageTable;
@@ -195,9 +193,19 @@ export function createConversationMachine(deps: DialogDeps) {
           ...(event.shared !== undefined ? { shared: event.shared } : {}),
         });
       }),
-      routeMessage: act(({ context, event, enqueue }) => {
+      /**
+       * Note the message (time, signs heard) and route it. The red flag is decided on the signs
+       * heard before this message plus this message's, so it is judged against what came before.
+       */
+      noteAndRouteMessage: act(({ context, event, enqueue }) => {
         if (event.type !== 'user.message') return;
-        for (const e of routeMessage(context, event.nlu, s)) enqueue.raise(e);
+        const patch = {
+          ...noteTurn(context, event.now, event.nlu.signals, s),
+          ...(event.shared !== undefined ? { shared: event.shared } : {}),
+        };
+        const events = routeMessage({ ...context, ...patch, signals: context.signals }, event.nlu, s);
+        enqueue.assign(patch);
+        for (const e of events) enqueue.raise(e);
       }),
       routeJoined: act(({ context, enqueue }) => {
         for (const e of routeJoined(context)) enqueue.raise(e);
@@ -238,7 +246,9 @@ export function createConversationMachine(deps: DialogDeps) {
       sayWelcomeBack: say(() => simplePlan(K.welcomeBack)),
       showMenu: say((context) => simplePlan(K.menu, menuChoices(context))),
       escalate: say((context, event) =>
-        event.type === 'turn.redFlag' ? escalationPlan(context, event.level, event.ruleIds, s) : NO_PLAN,
+        event.type === 'turn.redFlag'
+          ? escalationPlan(context, event.level, event.ruleIds, s, event.about)
+          : NO_PLAN,
       ),
       restart: say((context) => ({
         replies: [{ key: K.restarted, choices: menuChoices(context) }],
@@ -305,9 +315,30 @@ export function createConversationMachine(deps: DialogDeps) {
 
       // Symptom check
       clearTriage: act(({ enqueue }) => enqueue.assign(triageStartPatch())),
-      askConsent: act(({ context, enqueue }, { retry }: { retry: boolean }) =>
-        emit(enqueue, consentPlan(context, retry)),
-      ),
+      /** Open the check: take what the message said as answered, and say one line. */
+      beginCheck: act(({ context, event, enqueue }) => {
+        if (event.type !== 'turn.startTriage') return;
+        const cleared = { ...context, ...triageStartPatch() };
+        enqueue.assign({ ...triageStartPatch(), ...prefillPatch(cleared, event.nlu, s) });
+        emit(enqueue, startPlan(context, event.how ?? 'request'));
+      }),
+      /**
+       * A symptom report in the hub: the check starts with consent implied. When the report also
+       * names something the knowledge base answers confidently, that answer comes first.
+       */
+      startFromReport: act(({ context, event, enqueue }) => {
+        const nlu = nluOf(event);
+        if (!nlu) return;
+        const target = answerTarget(context, nlu, s);
+        if (target) emit(enqueue, answerPlan(target, s, false));
+        enqueue.raise({ type: 'turn.startTriage', how: 'report', nlu });
+      }),
+      /** An urgent sign of the patient's own: the emergency signs are screened first. */
+      startFromUrgentSign: act(({ event, enqueue }) => {
+        if (event.type === 'turn.redFlag')
+          enqueue.raise({ type: 'turn.startTriage', how: 'urgent', nlu: event.nlu });
+      }),
+      next: act(({ enqueue }) => enqueue.raise({ type: 'turn.next' })),
       askQuestion: act(({ context, enqueue }, { q, mode }: AskParams) =>
         emit(enqueue, askPlan(context, q, mode)),
       ),
@@ -317,17 +348,24 @@ export function createConversationMachine(deps: DialogDeps) {
         return target ? answerPlan(target, s, false, nlu) : NO_PLAN;
       }),
       recordAnswer: act(({ context, event, enqueue }, { q }: QuestionParams) => {
+        const nlu = nluOf(event);
         const answer = interpret(context, event, q);
-        if (!answer) return;
-        const signals = [...new Set([...context.signals, ...answer.signals])];
-        enqueue.assign({ answers: { ...context.answers, [q]: answer.code }, signals });
+        if (!nlu || !answer) return;
+        const question = questionById(q)!;
+        const noted = { ...context, ...otherSignsPatch(context, question, nlu, s) };
+        enqueue.assign({ ...noted, ...answerPatch(noted, question, answer) });
+      }),
+      recordOtherSigns: act(({ context, event, enqueue }, { q }: QuestionParams) => {
+        const nlu = nluOf(event);
+        if (nlu) enqueue.assign(otherSignsPatch(context, questionById(q)!, nlu, s));
       }),
       recordUnclear: act(({ context, enqueue }, { q }: QuestionParams) => {
-        enqueue.assign({ answers: { ...context.answers, [q]: UNCLEAR } });
+        // A group not understood twice is asked one sign at a time, not counted as unclear.
+        const code = questionById(q)?.kind === 'group' ? 'unsure' : UNCLEAR;
+        enqueue.assign({ answers: { ...context.answers, [q]: code } });
       }),
       giveDisposition: say((context) => dispositionPlan(context, s)),
       sayQuestionLater: say(() => simplePlan(K.triageQuestionLater)),
-      declineTriage: say((context) => simplePlan(K.triageDeclined, menuChoices(context))),
       stopTriage: say((context) => simplePlan(K.triageStopped, menuChoices(context))),
     },
     guards: {
@@ -388,61 +426,68 @@ export function createConversationMachine(deps: DialogDeps) {
         return !!nlu && asks && nlu.confidence >= s.thresholds.suggest;
       },
       isAnswer: ({ context, event }, { q }: QuestionParams) => interpret(context, event, q) !== undefined,
-      isUrgentFlag: ({ event }) => event.type === 'turn.redFlag' && event.level === 'U',
-      isEscalatingAnswer: ({ context, event }, { q }: QuestionParams) => {
-        const answer = interpret(context, event, q);
-        return !!answer && escalatesNow(context, answer.signals, s, questionPosition(q));
+      /** "Not now", "maybe later": the check stops (like "stop"). */
+      isNotNow: ({ event }) => nluOf(event)?.notNow === true,
+      isAboutOtherSign: ({ event }, { q }: QuestionParams) => {
+        const nlu = nluOf(event);
+        return !!nlu && isAboutOtherSign(questionById(q)!, nlu);
       },
+      isSymptomReport: ({ event }) => {
+        const nlu = nluOf(event);
+        return !!nlu && isSymptomReport(nlu);
+      },
+      isUrgentToScreen: ({ context, event }) =>
+        event.type === 'turn.redFlag' && isUrgentToScreen(context, event),
+      /** An urgent sign of the patient's own during the screen: read as this question's answer. */
+      isOwnUrgentFlag: ({ event }) =>
+        event.type === 'turn.redFlag' && event.level === 'U' && event.about === 'self',
+      isEmergencyNow: ({ context }) => isEmergencyNow(context, s),
+      isNextQuestion: ({ context }, { q }: QuestionParams) => nextTriageQuestion(context, s) === q,
     },
   });
 
   const ask = (q: QuestionId, mode: AskMode) => ({ type: 'askQuestion' as const, params: { q, mode } });
-  const record = (q: QuestionId) => ({ type: 'recordAnswer' as const, params: { q } });
+  const record = (q: QuestionId, type: 'recordAnswer' | 'recordOtherSigns') => ({
+    type,
+    params: { q },
+  });
   const unclear = (q: QuestionId) => ({ type: 'recordUnclear' as const, params: { q } });
 
-  const questionState = (q: QuestionId) => {
-    const next = nextQuestion(q);
-    const onward = next ?? '#dialog.idle';
-    const finish = next ? [] : (['giveDisposition'] as const);
-    return {
-      entry: [ask(q, 'first')],
-      on: {
-        'turn.message': [
-          {
-            guard: { type: 'isQuestionNotAnswer' as const, params: { q } },
-            actions: ['answerMidTriage' as const, ask(q, 'continue')],
-          },
-          { guard: 'isIdleReturn' as const, actions: [ask(q, 'resume')] },
-          {
-            guard: { type: 'isEscalatingAnswer' as const, params: { q } },
-            target: '#dialog.idle',
-            actions: [record(q), 'giveDisposition' as const],
-          },
-          {
-            guard: { type: 'isAnswer' as const, params: { q } },
-            target: onward,
-            actions: [record(q), ...finish],
-          },
-          { guard: 'isSmallTalk' as const, actions: [ask(q, 'continue')] },
-          { guard: 'isOpenQuestion' as const, actions: ['sayQuestionLater' as const, ask(q, 'continue')] },
-          { guard: 'isFirstRetry' as const, actions: [ask(q, 'retry')] },
-          { target: onward, actions: [unclear(q), ...finish] },
-        ],
-        // An urgent (U) warning sign typed during the red-flag screen does not cut the screen
-        // short: its signals are already recorded, the message is read as this question's answer,
-        // and the urgent advice comes at the end of the screen unless an answer makes it E first.
-        ...(questionPosition(q).phase === 'screen' && !questionPosition(q).last
-          ? { 'turn.redFlag': { guard: 'isUrgentFlag' as const, actions: 'reraiseAsMessage' as const } }
-          : {}),
-        'turn.help': { actions: ['helpInTriage' as const, ask(q, 'continue')] },
-        'turn.book': { actions: ['book' as const, ask(q, 'continue')] },
-        'turn.cancel': { actions: ['cancelBooking' as const, ask(q, 'continue')] },
-        'turn.rejoined': { actions: [ask(q, 'resume')] },
-      },
-    };
-  };
-
-  const consentAgain = { type: 'askConsent' as const, params: { retry: false } };
+  const questionState = (q: QuestionId) => ({
+    entry: [ask(q, 'first')],
+    on: {
+      'turn.message': [
+        { guard: 'isNotNow' as const, target: '#dialog.idle', actions: ['stopTriage' as const] },
+        {
+          guard: { type: 'isQuestionNotAnswer' as const, params: { q } },
+          actions: ['answerMidTriage' as const, ask(q, 'continue')],
+        },
+        { guard: 'isIdleReturn' as const, actions: [ask(q, 'resume')] },
+        {
+          guard: { type: 'isAboutOtherSign' as const, params: { q } },
+          actions: [record(q, 'recordOtherSigns'), ask(q, 'noted')],
+        },
+        {
+          guard: { type: 'isAnswer' as const, params: { q } },
+          actions: [record(q, 'recordAnswer'), 'next' as const],
+        },
+        { guard: 'isSmallTalk' as const, actions: [ask(q, 'continue')] },
+        { guard: 'isOpenQuestion' as const, actions: ['sayQuestionLater' as const, ask(q, 'continue')] },
+        { guard: 'isFirstRetry' as const, actions: [ask(q, 'retry')] },
+        { actions: [unclear(q), 'next' as const] },
+      ],
+      // An urgent (U) warning sign typed during the screen does not end it: its signals are
+      // already recorded, the message is read as this question's answer, and the level is settled
+      // once the emergency signs have been asked (weakness + fever, or + cancer, is E).
+      ...(questionById(q)!.phase === 'screen'
+        ? { 'turn.redFlag': { guard: 'isOwnUrgentFlag' as const, actions: 'reraiseAsMessage' as const } }
+        : {}),
+      'turn.help': { actions: ['helpInTriage' as const, ask(q, 'continue')] },
+      'turn.book': { actions: ['book' as const, ask(q, 'continue')] },
+      'turn.cancel': { actions: ['cancelBooking' as const, ask(q, 'continue')] },
+      'turn.rejoined': { actions: [ask(q, 'resume')] },
+    },
+  });
 
   return setupped.createMachine({
     id: DIALOG_MACHINE_ID,
@@ -450,7 +495,7 @@ export function createConversationMachine(deps: DialogDeps) {
     initial: 'start',
     on: {
       'user.joined': { actions: ['noteTurn', 'routeJoined'] },
-      'user.message': { actions: ['noteTurn', 'noteCallback', 'routeMessage'] },
+      'user.message': { actions: ['noteCallback', 'noteAndRouteMessage'] },
       'turn.welcome': { actions: 'welcome' },
       'turn.idleReturn': { actions: 'sayWelcomeBack' },
       'turn.rejoined': { actions: 'showMenu' },
@@ -469,7 +514,7 @@ export function createConversationMachine(deps: DialogDeps) {
       'turn.startTriage': [
         { guard: 'isEmergencyAnnounced', target: '#dialog.idle', actions: 'remindEmergency' },
         { guard: 'isSharedChat', target: '#dialog.idle', actions: 'declineSharedTriage' },
-        { target: '#dialog.triage' },
+        { target: '#dialog.triage', actions: 'beginCheck' },
       ],
     },
     states: {
@@ -483,7 +528,9 @@ export function createConversationMachine(deps: DialogDeps) {
       /** The hub: answers questions, offers the symptom check, booking and the front desk. */
       idle: {
         on: {
+          'turn.redFlag': { guard: 'isUrgentToScreen', actions: 'startFromUrgentSign' },
           'turn.message': [
+            { guard: 'isSymptomReport', actions: 'startFromReport' },
             { guard: 'isAcceptingOffer', actions: 'acceptOffer' },
             { guard: 'isDecliningOffer', actions: 'declineOffer' },
             { guard: 'isAskPrompt', actions: 'promptQuestion' },
@@ -503,39 +550,30 @@ export function createConversationMachine(deps: DialogDeps) {
       /** Stopped or said goodbye; a new message picks the conversation up again. */
       ended: {
         on: {
+          'turn.redFlag': { guard: 'isUrgentToScreen', actions: 'startFromUrgentSign' },
           'turn.message': { target: 'idle', actions: 'reraise' },
           'turn.rejoined': { target: 'idle', actions: 'showMenu' },
         },
       },
-      /** The symptom check: consent, the red-flag screen, the details; the disposition on the way out. */
+      /** The symptom check: the warning-sign screen, the details; the disposition on the way out. */
       triage: {
-        initial: 'consent',
+        initial: 'begin',
         on: {
-          'turn.startTriage': { target: `.${FIRST_QUESTION}`, reenter: true, actions: 'clearTriage' },
+          'turn.startTriage': { target: '.begin', reenter: true, actions: 'beginCheck' },
           'turn.stop': { target: '#dialog.idle', actions: 'stopTriage' },
+          'turn.next': [
+            { guard: 'isEmergencyNow', target: '#dialog.idle', actions: 'giveDisposition' },
+            ...QUESTIONS.map((q) => ({
+              guard: { type: 'isNextQuestion' as const, params: { q: q.id } },
+              target: `.${q.id}`,
+              reenter: true,
+            })),
+            { target: '#dialog.idle', actions: 'giveDisposition' },
+          ],
         },
         states: {
-          consent: {
-            entry: ['clearTriage', consentAgain],
-            on: {
-              'turn.message': [
-                {
-                  guard: { type: 'isQuestionNotAnswer', params: {} },
-                  actions: ['answerMidTriage', consentAgain],
-                },
-                { guard: 'isIdleReturn', actions: [consentAgain] },
-                { guard: 'isAffirm', target: FIRST_QUESTION },
-                { guard: 'isDeny', target: '#dialog.idle', actions: 'declineTriage' },
-                { guard: 'isSmallTalk', actions: [consentAgain] },
-                { guard: 'isOpenQuestion', actions: ['sayQuestionLater', consentAgain] },
-                { guard: 'isFirstRetry', actions: [{ type: 'askConsent', params: { retry: true } }] },
-                { target: '#dialog.idle', actions: 'offerPerson' },
-              ],
-              'turn.help': { actions: ['helpInTriage', consentAgain] },
-              'turn.book': { target: '#dialog.idle', actions: 'book' },
-              'turn.rejoined': { actions: [consentAgain] },
-            },
-          },
+          /** Entered with the check: moves on to the first question not yet answered. */
+          begin: { entry: 'next' },
           ...Object.fromEntries(QUESTIONS.map((q) => [q.id, questionState(q.id)])),
         },
       },

@@ -4,9 +4,33 @@
  * step says. The machine (conversation.machine.ts) wires these into states, guards and actions.
  * No wording: replies are message keys.
  */
-import { assess, higherLevel, isClinicalSignal, isRedFlagLevel, type TriageTable } from './triage-rules.js';
+import {
+  assess,
+  higherLevel,
+  isClinicalSignal,
+  isRedFlagLevel,
+  redFlagHits,
+  type TriageTable,
+} from './triage-rules.js';
 import { K } from './message-keys.js';
-import { UNCLEAR, askKey, questionById, questionChoices, retryKey, type QuestionId } from './questions.js';
+import {
+  DETAILS,
+  EMERGENCY_SIGNS,
+  QUESTIONS,
+  UNCLEAR,
+  URGENT_SIGNS,
+  askKey,
+  interpretAnswer,
+  questionById,
+  questionChoices,
+  retryKey,
+  signQuestionOf,
+  signalsOf,
+  yesNoOf,
+  type Interpretation,
+  type QuestionId,
+  type TriageQuestion,
+} from './questions.js';
 import {
   LEVEL_ORDER,
   INTENTS,
@@ -15,6 +39,7 @@ import {
   type Disposition,
   type Intent,
   type Level,
+  type RedFlagHit,
   type Reply,
   type TopicMatch,
   type TurnOutcome,
@@ -45,6 +70,8 @@ export interface DialogContext {
   misses: number;
   /** The highest level told to the patient so far (red flag or disposition). */
   announced?: Level;
+  /** The highest level told about someone else the patient wrote about ("my husband can't ..."). */
+  announcedOther?: Level;
   disposition?: Disposition;
   offer?: Offer;
   /** Choices offered with the last reply (for the NLU to match "2" or a label). */
@@ -96,7 +123,14 @@ export type TurnEvent =
   | { type: 'turn.welcome'; menu: boolean }
   | { type: 'turn.idleReturn' }
   | { type: 'turn.rejoined' }
-  | { type: 'turn.redFlag'; level: Level; ruleIds: string[]; nlu: Understanding }
+  | {
+      type: 'turn.redFlag';
+      level: Level;
+      ruleIds: string[];
+      nlu: Understanding;
+      /** Whose sign: the patient's, or someone else's they wrote about. */
+      about: 'self' | 'other';
+    }
   | { type: 'turn.restart' }
   | { type: 'turn.help' }
   | { type: 'turn.stop' }
@@ -105,8 +139,18 @@ export type TurnEvent =
   | { type: 'turn.forget' }
   | { type: 'turn.book' }
   | { type: 'turn.cancel' }
-  | { type: 'turn.startTriage' }
+  | {
+      type: 'turn.startTriage';
+      /** Why: asked for (a button, "check my symptoms"), a symptom report, or an urgent sign to screen first. */
+      how?: StartReason;
+      /** The message that started it: what it already says is taken as answered. */
+      nlu?: Understanding;
+    }
+  /** The symptom check moves on: to the next question, or to the disposition. */
+  | { type: 'turn.next' }
   | { type: 'turn.message'; nlu: Understanding };
+
+export type StartReason = 'request' | 'report' | 'urgent';
 
 /** What a step says and records. */
 export interface Plan {
@@ -192,17 +236,30 @@ function isBareOpening(nlu: Understanding): boolean {
   return !nlu.choice && OPENINGS.has(nlu.intent) && nlu.signals.length === 0;
 }
 
-/** A red flag more urgent than anything told so far (E and U only). */
+/**
+ * A red flag: the triage table applied once, here, to the patient's signals so far plus this
+ * message's. It fires when this message makes a rule fire that did not before, at E or U, more
+ * urgent than anything told so far. Someone else's signs ("my husband can't pee") are assessed on
+ * their own and escalate for that person.
+ */
 export function newRedFlag(
   ctx: DialogContext,
   nlu: Understanding,
+  s: Settings,
 ): Extract<TurnEvent, { type: 'turn.redFlag' }> | undefined {
-  const hits = nlu.redFlags.filter((h) => isRedFlagLevel(h.level));
-  if (hits.length === 0) return undefined;
-  const level = hits.map((h) => h.level).reduce(higherLevel);
-  if (!isMoreUrgent(level, ctx.announced)) return undefined;
-  const ruleIds = [...new Set(hits.filter((h) => h.level === level).map((h) => h.ruleId))];
-  return { type: 'turn.redFlag', level, ruleIds, nlu };
+  const own = redFlagHits(ctx.signals, nlu.signals, s.triage);
+  const theirs = redFlagHits([], nlu.otherSignals ?? [], s.triage);
+  const flag = (hits: RedFlagHit[], about: 'self' | 'other', told: Level | undefined) => {
+    if (hits.length === 0) return undefined;
+    const level = hits.map((h) => h.level).reduce(higherLevel);
+    if (!isMoreUrgent(level, told)) return undefined;
+    const ruleIds = [...new Set(hits.filter((h) => h.level === level).map((h) => h.ruleId))];
+    return { type: 'turn.redFlag' as const, level, ruleIds, nlu, about };
+  };
+  const mine = flag(own, 'self', ctx.announced);
+  const other = flag(theirs, 'other', ctx.announcedOther);
+  if (mine && other) return isMoreUrgent(other.level, mine.level) ? other : mine;
+  return mine ?? other;
 }
 
 function handoffReason(ctx: DialogContext): HandoffReason {
@@ -215,9 +272,8 @@ function handoffReason(ctx: DialogContext): HandoffReason {
 export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings): TurnEvent[] {
   const nlu = readChoice(raw);
   const events: TurnEvent[] = [];
-  if (!ctx.welcomed)
-    events.push({ type: 'turn.welcome', menu: isBareOpening(nlu) && nlu.redFlags.length === 0 });
-  const flag = newRedFlag(ctx, nlu);
+  if (!ctx.welcomed) events.push({ type: 'turn.welcome', menu: isBareOpening(nlu) });
+  const flag = newRedFlag(ctx, nlu, s);
   if (flag) return [...events, flag];
   if (ctx.resumed) events.push({ type: 'turn.idleReturn' });
   if (!ctx.welcomed && isBareOpening(nlu)) return events;
@@ -226,7 +282,9 @@ export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings
     events.push(
       command === 'turn.handoff'
         ? { type: command, reason: handoffReason(ctx) }
-        : ({ type: command } as TurnEvent),
+        : command === 'turn.startTriage'
+          ? { type: command, how: 'request', nlu }
+          : ({ type: command } as TurnEvent),
     );
   } else {
     events.push({ type: 'turn.message', nlu });
@@ -584,7 +642,8 @@ export function restartPatch(ctx: DialogContext): Partial<DialogContext> {
 // ---------------------------------------------------------------------------------------------
 // Triage questions
 
-export type AskMode = 'first' | 'retry' | 'resume' | 'continue';
+/** first: asked; retry: in other words; resume: after a long gap; continue: after an aside; noted: after news about another sign. */
+export type AskMode = 'first' | 'retry' | 'resume' | 'continue' | 'noted';
 
 export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode): Plan {
   const q = questionById(id)!;
@@ -605,15 +664,26 @@ export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode): Plan
     }
     case 'continue':
       return { replies: [{ key: K.triageContinue }, ask(askKey(id))] };
+    case 'noted':
+      return { replies: [{ key: K.triageNoted }, ask(askKey(id))] };
   }
 }
 
-const CONSENT_CHOICES = [choice('answer:yes', K.choiceStartCheck), choice('answer:no', K.choiceNotNow)];
+const START_KEYS: Record<StartReason, string> = {
+  request: K.triageStart,
+  report: K.triageStartReport,
+  urgent: K.triageStartUrgent,
+};
 
-export function consentPlan(ctx: DialogContext, retry: boolean): Plan {
+/**
+ * The one line that opens the check (consent is implied by asking, or by describing symptoms;
+ * "stop" and "not now" end it). An urgent sign that opened it is told at once, so a patient who
+ * leaves mid-screen still knows to be seen today; the screen for emergency signs comes first.
+ */
+export function startPlan(ctx: DialogContext, how: StartReason): Plan {
   return {
-    replies: [{ key: retry ? K.triageConsentRetry : K.triageConsent, choices: CONSENT_CHOICES }],
-    patch: { retries: retry ? ctx.retries + 1 : 0, misses: 0 },
+    replies: [{ key: START_KEYS[how] }],
+    patch: how === 'urgent' ? { announced: maxLevel(ctx.announced, 'U') } : {},
   };
 }
 
@@ -624,6 +694,181 @@ export const triageStartPatch = (): Partial<DialogContext> => ({
   misses: 0,
   disposition: undefined,
 });
+
+/** Intents that are never a symptom report, whatever words they carry ("thanks, my back is better"). */
+const NOT_A_REPORT: ReadonlySet<Intent> = new Set<Intent>(['thanks', 'goodbye', 'affirm', 'deny', 'unsure']);
+
+/**
+ * A message that describes the patient's own symptoms, or asks what to do about them, starts the
+ * check. A question about symptoms that does not ask what to do ("is it normal for my sciatica to
+ * ...?") goes the usual way: answered, or "did you mean".
+ */
+export function isSymptomReport(nlu: Understanding): boolean {
+  const r = nlu.report;
+  if (!r || r.subject !== 'self' || nlu.choice || NOT_A_REPORT.has(nlu.intent)) return false;
+  return r.request || !r.question;
+}
+
+/** An urgent sign of the patient's own, outside the check: screen for emergency signs first. */
+export function isUrgentToScreen(ctx: DialogContext, event: TurnEvent): boolean {
+  return (
+    event.type === 'turn.redFlag' &&
+    event.level === 'U' &&
+    event.about === 'self' &&
+    ctx.shared !== true &&
+    ctx.announced !== 'E'
+  );
+}
+
+/** Whether the check knows the answer: asked, or a sign it stands for was heard. */
+export function isAnswered(ctx: DialogContext, id: QuestionId): boolean {
+  if (ctx.answers[id] !== undefined) return true;
+  return !!questionById(id)?.yesWhenHeard?.some((x) => ctx.signals.includes(x));
+}
+
+function saidYes(ctx: DialogContext, id: QuestionId): boolean {
+  return ctx.answers[id] === 'yes' || !!questionById(id)?.yesWhenHeard?.some((x) => ctx.signals.includes(x));
+}
+
+/** Whether a yes to this sign question would raise the level of what is known now. */
+function couldRaise(ctx: DialogContext, id: QuestionId, s: Settings): boolean {
+  const signal = questionById(id)?.yesSignal;
+  if (!signal) return false;
+  const now = assess(ctx.signals, s.triage).level;
+  return isMoreUrgent(assess([...ctx.signals, signal], s.triage).level, now);
+}
+
+/**
+ * The next question of the check, or undefined when it is done. The screen first, every warning
+ * sign asked: the emergency signs as one question ("do any of these apply?"), one at a time only
+ * when the patient is not sure; then the urgent signs the same way, narrowed down on a yes, and
+ * any sign left that could still raise the level (a fever makes a weak leg an emergency). An
+ * urgent level is settled only after the emergency screen; then the check ends (urgent advice
+ * needs no details). Otherwise the details, skipping what the patient already said.
+ */
+export function nextTriageQuestion(ctx: DialogContext, s: Settings): QuestionId | undefined {
+  const open = (ids: readonly QuestionId[]) => ids.filter((id) => !isAnswered(ctx, id));
+  const emergency = open(EMERGENCY_SIGNS);
+  if (emergency.length > 0) {
+    const group = ctx.answers.emergency;
+    if (group === undefined) return emergency.length > 1 ? 'emergency' : emergency[0];
+    if (group !== 'yes' && group !== 'no') return emergency[0];
+  }
+  const urgent = open(URGENT_SIGNS);
+  if (urgent.length > 0) {
+    const group = ctx.answers.urgent;
+    if (group === undefined) return urgent.length > 1 ? 'urgent' : urgent[0];
+    if (group !== 'no') {
+      const anyYes = URGENT_SIGNS.some((id) => saidYes(ctx, id));
+      if (group === 'yes' && !anyYes && ctx.answers.urgent_which === undefined) return 'urgent_which';
+      const next = urgent.find((id) => !anyYes || couldRaise(ctx, id, s));
+      if (next) return next;
+    }
+  }
+  const conditional = QUESTIONS.find(
+    (q) => q.conditional && !isAnswered(ctx, q.id) && couldRaise(ctx, q.id, s),
+  );
+  if (conditional) return conditional.id;
+  if (isRedFlagLevel(decide(ctx, s).level)) return undefined;
+  return DETAILS.find((id) => !isAnswered(ctx, id));
+}
+
+/** The check stops at once: an emergency is known (from an answer, a sign, or a yes to the emergency signs). */
+export function isEmergencyNow(ctx: DialogContext, s: Settings): boolean {
+  return decide(ctx, s).level === 'E';
+}
+
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+
+/**
+ * Record an answer. A group's "none of these" answers each of its signs; a sign heard or named
+ * in a group or "which" answer answers that sign.
+ */
+export function answerPatch(
+  ctx: DialogContext,
+  q: TriageQuestion,
+  answer: Interpretation,
+): Partial<DialogContext> {
+  const answers: Record<string, string> = { ...ctx.answers, [q.id]: answer.code };
+  const signals = union(ctx.signals, answer.signals);
+  for (const id of q.members ?? []) {
+    if (answers[id] !== undefined) continue;
+    const member = questionById(id)!;
+    if (member.yesWhenHeard?.some((x) => signals.includes(x))) answers[id] = 'yes';
+    else if (q.kind === 'group' && answer.code === 'no') answers[id] = 'no';
+  }
+  return { answers, signals };
+}
+
+function mentionsOtherSigns(q: TriageQuestion, nlu: Understanding): string[] {
+  const relevant = new Set(signalsOf(q));
+  return (nlu.mentions ?? []).filter((m) => !relevant.has(m) && signQuestionOf(m) !== undefined);
+}
+
+/**
+ * A reply about a different sign than the one asked ("no fever" to the weakness question): not an
+ * answer to it. A missed yes here would be a missed emergency, so the question is asked again.
+ */
+export function isAboutOtherSign(q: TriageQuestion, nlu: Understanding): boolean {
+  if (q.phase !== 'screen' || q.kind === 'which' || nlu.choice || nlu.listRef) return false;
+  if (nlu.intent === 'question' || nlu.intent === 'tell_me_more') return false;
+  if (q.kind === 'group' && nlu.only) return false;
+  const relevant = new Set(signalsOf(q));
+  if (nlu.signals.some((x) => relevant.has(x))) return false;
+  if ((nlu.mentions ?? []).some((m) => relevant.has(m))) return false;
+  return mentionsOtherSigns(q, nlu).length > 0;
+}
+
+/** What a reply says about other signs than the one asked, taken as their answers ("no fever" -> fever: no). */
+export function otherSignsPatch(
+  ctx: DialogContext,
+  q: TriageQuestion,
+  nlu: Understanding,
+  s: Settings,
+): Partial<DialogContext> {
+  const yn = yesNoOf(nlu, s.thresholds.suggest);
+  if (yn !== 'yes' && yn !== 'no') return {};
+  const answers = { ...ctx.answers };
+  let signals = ctx.signals;
+  for (const m of mentionsOtherSigns(q, nlu)) {
+    const other = signQuestionOf(m)!;
+    if (isAnswered({ ...ctx, answers, signals }, other.id)) continue;
+    answers[other.id] = yn;
+    if (yn === 'yes' && other.yesSignal) signals = union(signals, [other.yesSignal]);
+  }
+  return { answers, signals };
+}
+
+const TREND_OPTION = { better: 'option:better', same: 'option:same', worse: 'option:worse' } as const;
+
+/**
+ * What the opening message already said, taken as answered: where, how long, how bad, age, and
+ * better or worse. Warning signs it named count through their signals; none is taken as a no.
+ */
+export function prefillPatch(
+  ctx: DialogContext,
+  nlu: Understanding | undefined,
+  s: Settings,
+): Partial<DialogContext> {
+  if (!nlu) return {};
+  let answers = { ...ctx.answers };
+  let signals = ctx.signals;
+  const read = (id: QuestionId, message: Understanding) => {
+    if (answers[id] !== undefined) return;
+    const answer = interpretAnswer(questionById(id)!, message, {
+      answers,
+      minConfidence: s.thresholds.suggest,
+    });
+    if (!answer) return;
+    answers = { ...answers, [id]: answer.code };
+    signals = union(signals, answer.signals);
+  };
+  const plain = { ...nlu, choice: undefined, intent: 'unknown' as const };
+  for (const id of ['location', 'duration', 'severity', 'age'] as const) read(id, plain);
+  const trend = nlu.report?.trend;
+  if (trend) read('progress', { ...plain, choice: TREND_OPTION[trend] });
+  return { answers, signals };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Dispositions
@@ -637,6 +882,7 @@ export interface Decision {
 
 export const UNCLEAR_RULE = 'policy.unclear_answer';
 export const UNCLEAR_RED_FLAG_RULE = 'policy.unclear_red_flag_answer';
+export const EMERGENCY_SCREEN_RULE = 'policy.emergency_screen_yes';
 
 /**
  * The level for the signals so far, moved up for unclear answers (shared/clinical.md section 1:
@@ -648,8 +894,14 @@ export function decide(ctx: DialogContext, s: Settings): Decision {
   let level = a.level;
   const ruleIds = [...a.ruleIds];
   const reasons = [...a.reasons];
+  // "Yes, one or more" to the emergency signs is an emergency, whichever sign it was.
+  if (ctx.answers.emergency === 'yes' && level !== 'E') {
+    level = 'E';
+    ruleIds.splice(0, ruleIds.length, EMERGENCY_SCREEN_RULE);
+    reasons.splice(0, reasons.length, K.reasonEmergencyScreen);
+  }
   const unclear = Object.keys(ctx.answers).filter((q) => ctx.answers[q] === UNCLEAR);
-  if (unclear.length > 0) {
+  if (unclear.length > 0 && level !== 'E') {
     level = stepUp(level);
     ruleIds.push(UNCLEAR_RULE);
     reasons.push(K.reasonUnclear);
@@ -718,8 +970,30 @@ export function dispositionPlan(ctx: DialogContext, s: Settings): Plan {
   return { replies, outcome: { disposition, bookingOffered: true }, patch, offer: 'booking' };
 }
 
-/** A red flag heard at any moment: escalate at once. */
-export function escalationPlan(ctx: DialogContext, level: Level, ruleIds: string[], s: Settings): Plan {
+/** A red flag heard at any moment: escalate at once (for someone else: about them, in the third person). */
+export function escalationPlan(
+  ctx: DialogContext,
+  level: Level,
+  ruleIds: string[],
+  s: Settings,
+  about: 'self' | 'other' = 'self',
+): Plan {
+  if (about === 'other') {
+    const disposition: Disposition = {
+      level,
+      ruleIds,
+      version: s.triage.version,
+      via: 'red_flag',
+      subject: 'other',
+    };
+    const choices = level === 'E' ? [HANDOFF] : [HANDOFF, BOOKING_LINK];
+    return {
+      replies: [{ key: level === 'E' ? K.escalateEmergencyOther : K.escalateUrgentOther, choices }],
+      outcome: { disposition, ...(level === 'E' ? {} : { bookingOffered: true }) },
+      patch: { announcedOther: maxLevel(ctx.announcedOther, level), retries: 0, misses: 0 },
+      offer: 'handoff:triage',
+    };
+  }
   const disposition: Disposition = { level, ruleIds, version: s.triage.version, via: 'red_flag' };
   let reasons = ruleIds
     .map((id) => s.triage.rules.find((r) => r.id === id)?.reason)
@@ -740,27 +1014,6 @@ export function escalationPlan(ctx: DialogContext, level: Level, ruleIds: string
     patch: { disposition, announced: maxLevel(ctx.announced, level), retries: 0, misses: 0 },
     offer: 'handoff:triage',
   };
-}
-
-/**
- * Whether a triage answer makes the symptom check stop and escalate at once: the signals so far
- * plus the answer's reach E or U, more urgent than anything told.
- *
- * During the red-flag screen only E stops at once. An urgent (U) answer lets the screen finish
- * first, because a later answer can make it an emergency (leg weakness + fever, or + a history of
- * cancer, is E), and asking the remaining red-flag questions takes seconds; the urgent advice is
- * given at the end of the screen, before any detail question.
- */
-export function escalatesNow(
-  ctx: DialogContext,
-  answerSignals: readonly string[],
-  s: Settings,
-  question?: { phase: 'screen' | 'details'; last: boolean },
-): boolean {
-  const level = assess([...ctx.signals, ...answerSignals], s.triage).level;
-  if (!isRedFlagLevel(level) || !isMoreUrgent(level, ctx.announced)) return false;
-  if (level === 'U' && question?.phase === 'screen' && !question.last) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,11 +58,14 @@ export const K = {
   escalateEmergency: 'escalate.emergency',
   escalateUrgent: 'escalate.urgent',
   escalateReminder: 'escalate.reminder',
+  escalateEmergencyOther: 'escalate.emergency_other',
+  escalateUrgentOther: 'escalate.urgent_other',
   because: 'escalate.because',
   // Symptom check
-  triageConsent: 'triage.consent',
-  triageConsentRetry: 'triage.consent.retry',
-  triageDeclined: 'triage.declined',
+  triageStart: 'triage.start',
+  triageStartReport: 'triage.start_report',
+  triageStartUrgent: 'triage.start_urgent',
+  triageNoted: 'triage.noted',
   triageStopped: 'triage.stopped',
   triageResume: 'triage.resume',
   triageContinue: 'triage.continue',
@@ -71,6 +74,7 @@ export const K = {
   triagePrivateOnly: 'triage.private_only',
   reasonUnclear: 'triage.reason_unclear_answer',
   reasonUnclearRedFlag: 'triage.reason_unclear_red_flag',
+  reasonEmergencyScreen: 'triage.reason_emergency_screen',
   // Dispositions and safety-netting (shared/clinical.md sections 1 and 4)
   dispositionE: 'disposition.emergency',
   dispositionU: 'disposition.urgent',
@@ -88,8 +92,6 @@ export const K = {
   choiceBook: 'choice.book',
   choiceFrontDesk: 'choice.front_desk',
   choiceOpenBooking: 'choice.open_booking',
-  choiceStartCheck: 'choice.start_check',
-  choiceNotNow: 'choice.not_now',
   choiceStartAgain: 'choice.start_again',
 } as const;
 

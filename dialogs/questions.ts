@@ -7,17 +7,21 @@
 import type { BodyLocation, Choice, NluContext, Understanding } from './types.js';
 
 export type QuestionId =
+  | 'emergency'
   | 'bladder'
   | 'bowel'
   | 'saddle'
   | 'sexual'
   | 'both_legs'
+  | 'urgent'
+  | 'urgent_which'
   | 'leg_weakness'
   | 'fever'
   | 'injury'
   | 'cancer'
   | 'weight_loss'
   | 'infection'
+  | 'numbness'
   | 'location'
   | 'duration'
   | 'severity'
@@ -29,29 +33,53 @@ export type Expecting = NonNullable<NluContext['expecting']>;
 
 export interface TriageQuestion {
   id: QuestionId;
-  /** 'screen': red-flag questions asked first; 'details': the rest. */
+  /** 'screen': warning-sign questions asked first; 'details': the rest. */
   phase: 'screen' | 'details';
+  /**
+   * 'group': one question over several signs ("do any of these apply?"); 'which': which of a
+   * group's signs; 'sign': one sign (asked alone only to narrow a group down or when it can still
+   * change the level); 'detail': about the pain.
+   */
+  kind: 'group' | 'which' | 'sign' | 'detail';
   expecting: Expecting;
-  /** Screen questions: the signal a plain "yes" sets. */
+  /** Group and which questions: the sign questions they stand for. */
+  members?: readonly QuestionId[];
+  /** Sign questions: the signal a plain "yes" sets. */
   yesSignal?: string;
-  /** Screen questions: signals that, heard in the answer, count as a yes (and are kept as heard). */
+  /** Sign questions: signals that, heard in the answer, count as a yes (and are kept as heard). */
   yesWhenHeard?: readonly string[];
   /** Option codes offered as choices ("option:<code>", label "option.<code>"). */
   options?: readonly string[];
   /** Cauda equina questions: an unclear answer means at least U (shared/clinical.md section 2). */
   critical?: boolean;
+  /** Sign questions asked only when a yes could still change the level (numbness with a fever). */
+  conditional?: boolean;
 }
 
 export const UNCLEAR = 'unclear';
 
-const yesNo = (id: QuestionId, yesSignal: string, extra: Partial<TriageQuestion> = {}): TriageQuestion => ({
+const sign = (id: QuestionId, yesSignal: string, extra: Partial<TriageQuestion> = {}): TriageQuestion => ({
   id,
   phase: 'screen',
+  kind: 'sign',
   expecting: 'yes_no',
   yesSignal,
   yesWhenHeard: [yesSignal, ...(extra.yesWhenHeard ?? [])],
   ...(extra.critical ? { critical: true } : {}),
+  ...(extra.conditional ? { conditional: true } : {}),
 });
+
+/** Cauda equina and both legs: any yes is an emergency (shared/clinical.md section 2). */
+export const EMERGENCY_SIGNS = ['bladder', 'bowel', 'saddle', 'sexual', 'both_legs'] as const;
+/** Same-day signs: a yes is urgent, and some combinations are an emergency (the triage table). */
+export const URGENT_SIGNS = [
+  'leg_weakness',
+  'fever',
+  'injury',
+  'cancer',
+  'weight_loss',
+  'infection',
+] as const;
 
 /** Codes of the location options; the first five are the NLU's BodyLocation values. */
 export const LOCATION_OPTIONS = ['low_back', 'buttock', 'thigh', 'below_knee', 'foot', 'upper_back'] as const;
@@ -66,29 +94,48 @@ export const WORSE_OPTIONS = [
 ] as const;
 export const PROGRESS_OPTIONS = ['better', 'same', 'worse', 'not_tried'] as const;
 
-/** In the order they are asked. */
+/** Every question; the order of the screen is decided by nextTriageQuestion (dialog-logic.ts). */
 export const QUESTIONS: readonly TriageQuestion[] = [
-  yesNo('bladder', 'ce.bladder', { critical: true }),
-  yesNo('bowel', 'ce.bowel', { critical: true }),
-  yesNo('saddle', 'ce.saddle_numbness', { critical: true }),
-  yesNo('sexual', 'ce.sexual', { critical: true }),
-  yesNo('both_legs', 'ce.bilateral_sciatica', { yesWhenHeard: ['ce.bilateral_weakness'] }),
-  yesNo('leg_weakness', 'neuro.weakness_one_leg', { yesWhenHeard: ['neuro.foot_drop'] }),
-  yesNo('fever', 'systemic.fever'),
-  yesNo('injury', 'trauma.major'),
-  yesNo('cancer', 'history.cancer'),
-  yesNo('weight_loss', 'weight_loss'),
-  yesNo('infection', 'infection.risk'),
-  { id: 'location', phase: 'details', expecting: 'choice', options: LOCATION_OPTIONS },
-  { id: 'duration', phase: 'details', expecting: 'duration', options: DURATION_OPTIONS },
+  {
+    id: 'emergency',
+    phase: 'screen',
+    kind: 'group',
+    expecting: 'yes_no',
+    members: EMERGENCY_SIGNS,
+    critical: true,
+  },
+  sign('bladder', 'ce.bladder', { critical: true }),
+  sign('bowel', 'ce.bowel', { critical: true }),
+  sign('saddle', 'ce.saddle_numbness', { critical: true }),
+  sign('sexual', 'ce.sexual', { critical: true }),
+  sign('both_legs', 'ce.bilateral_sciatica', { yesWhenHeard: ['ce.bilateral_weakness'], critical: true }),
+  { id: 'urgent', phase: 'screen', kind: 'group', expecting: 'yes_no', members: URGENT_SIGNS },
+  {
+    id: 'urgent_which',
+    phase: 'screen',
+    kind: 'which',
+    expecting: 'choice',
+    members: URGENT_SIGNS,
+    options: URGENT_SIGNS,
+  },
+  sign('leg_weakness', 'neuro.weakness_one_leg', { yesWhenHeard: ['neuro.foot_drop'] }),
+  sign('fever', 'systemic.fever'),
+  sign('injury', 'trauma.major'),
+  sign('cancer', 'history.cancer'),
+  sign('weight_loss', 'weight_loss'),
+  sign('infection', 'infection.risk'),
+  sign('numbness', 'neuro.numbness', { yesWhenHeard: ['neuro.walking'], conditional: true }),
+  { id: 'location', phase: 'details', kind: 'detail', expecting: 'choice', options: LOCATION_OPTIONS },
+  { id: 'duration', phase: 'details', kind: 'detail', expecting: 'duration', options: DURATION_OPTIONS },
   // No options: typing "2" must mean a score of 2, not the second option.
-  { id: 'severity', phase: 'details', expecting: 'pain_score' },
-  { id: 'worse', phase: 'details', expecting: 'choice', options: WORSE_OPTIONS },
-  { id: 'age', phase: 'details', expecting: 'age' },
-  { id: 'progress', phase: 'details', expecting: 'choice', options: PROGRESS_OPTIONS },
+  { id: 'severity', phase: 'details', kind: 'detail', expecting: 'pain_score' },
+  { id: 'worse', phase: 'details', kind: 'detail', expecting: 'choice', options: WORSE_OPTIONS },
+  { id: 'age', phase: 'details', kind: 'detail', expecting: 'age' },
+  { id: 'progress', phase: 'details', kind: 'detail', expecting: 'choice', options: PROGRESS_OPTIONS },
 ];
 
-export const FIRST_QUESTION: QuestionId = QUESTIONS[0]!.id;
+/** The details, in the order they are asked. */
+export const DETAILS: readonly QuestionId[] = QUESTIONS.filter((q) => q.phase === 'details').map((q) => q.id);
 
 const BY_ID = new Map<string, TriageQuestion>(QUESTIONS.map((q) => [q.id, q]));
 
@@ -96,17 +143,15 @@ export function questionById(id: string): TriageQuestion | undefined {
   return BY_ID.get(id);
 }
 
-/** The question after `id`, or undefined after the last one. */
-export function nextQuestion(id: QuestionId): QuestionId | undefined {
-  const i = QUESTIONS.findIndex((q) => q.id === id);
-  return QUESTIONS[i + 1]?.id;
+/** The signals that count as a yes to a question (for a group or which: to any of its members). */
+export function signalsOf(q: TriageQuestion): string[] {
+  if (q.members) return q.members.flatMap((m) => [...(questionById(m)?.yesWhenHeard ?? [])]);
+  return [...(q.yesWhenHeard ?? [])];
 }
 
-/** Where a question sits: its phase, and whether it is the last of that phase. */
-export function questionPosition(id: QuestionId): { phase: 'screen' | 'details'; last: boolean } {
-  const q = questionById(id)!;
-  const next = nextQuestion(id);
-  return { phase: q.phase, last: next === undefined || questionById(next)?.phase !== q.phase };
+/** The sign question a signal answers ("systemic.fever" -> fever), if any. */
+export function signQuestionOf(signal: string): TriageQuestion | undefined {
+  return QUESTIONS.find((q) => q.kind === 'sign' && q.yesWhenHeard?.includes(signal));
 }
 
 export const askKey = (id: QuestionId): string => `triage.ask_${id}`;
@@ -119,10 +164,21 @@ export const YES_NO_CHOICES: readonly Choice[] = [
   { payload: 'answer:unsure', labelKey: 'choice.unsure' },
 ];
 
+export const GROUP_CHOICES: readonly Choice[] = [
+  { payload: 'answer:no', labelKey: 'choice.none_of_these' },
+  { payload: 'answer:yes', labelKey: 'choice.yes_one_or_more' },
+  { payload: 'answer:unsure', labelKey: 'choice.unsure' },
+];
+
 /** The choices offered with a question. */
 export function questionChoices(q: TriageQuestion): Choice[] {
+  if (q.kind === 'group') return [...GROUP_CHOICES];
   if (q.expecting === 'yes_no') return [...YES_NO_CHOICES];
-  return (q.options ?? []).map((code) => ({ payload: `option:${code}`, labelKey: optionLabelKey(code) }));
+  const options = (q.options ?? []).map((code) => ({
+    payload: `option:${code}`,
+    labelKey: optionLabelKey(code),
+  }));
+  return q.kind === 'which' ? [...options, { payload: 'answer:unsure', labelKey: 'choice.unsure' }] : options;
 }
 
 /** What an answer means: a code for the record (never free text) and the signals it sets. */
@@ -160,6 +216,8 @@ export function yesNoOf(nlu: Understanding, minConfidence: number): YesNo | unde
   return undefined;
 }
 
+const isAsking = (nlu: Understanding) => nlu.intent === 'question' || nlu.intent === 'tell_me_more';
+
 function interpretYesNo(
   q: TriageQuestion,
   nlu: Understanding,
@@ -170,7 +228,71 @@ function interpretYesNo(
   const yn = yesNoOf(nlu, ctx.minConfidence);
   if (yn === 'yes') return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   if (yn === 'no') return { code: 'no', signals: [] };
+  // The sign itself named, not denied and not narrowed away ("it leaks sometimes"): safety first, a yes.
+  if (
+    yn === undefined &&
+    !nlu.only &&
+    !isAsking(nlu) &&
+    nlu.mentions?.some((m) => q.yesWhenHeard?.includes(m))
+  )
+    return { code: 'yes', signals: q.yesSignal ? [q.yesSignal] : [] };
   // "Not sure" is not an answer yet: the question is asked again in other words.
+  return undefined;
+}
+
+/**
+ * The members a message says yes to: signs heard; with `named`, also signs it names (answering
+ * "which of these?"). To a "do any of these apply?" a named sign is not a yes by itself: people
+ * name a sign to say it is not there ("just pins and needles in one leg").
+ */
+function membersSaidYes(q: TriageQuestion, nlu: Understanding, named: boolean): TriageQuestion[] {
+  const members = (q.members ?? []).map((m) => questionById(m)!);
+  return members.filter(
+    (m) =>
+      nlu.signals.some((s) => m.yesWhenHeard?.includes(s)) ||
+      (named && !isAsking(nlu) && nlu.mentions?.some((s) => m.yesWhenHeard?.includes(s))),
+  );
+}
+
+const yesSignals = (members: readonly TriageQuestion[], nlu: Understanding) =>
+  members.flatMap((m) => {
+    const heard = nlu.signals.filter((s) => m.yesWhenHeard?.includes(s));
+    return heard.length > 0 ? heard : m.yesSignal ? [m.yesSignal] : [];
+  });
+
+/**
+ * "Do any of these apply?" A sign heard wins; "none of those", "no", or "only the tingling in one
+ * leg" (narrowed to something else) is a no; a plain yes is "yes, one or more"; "not sure" is an
+ * answer too: the signs are then asked one at a time.
+ */
+function interpretGroup(
+  q: TriageQuestion,
+  nlu: Understanding,
+  ctx: AnswerContext,
+): Interpretation | undefined {
+  const yn = yesNoOf(nlu, ctx.minConfidence);
+  const said = membersSaidYes(q, nlu, false);
+  if (said.length > 0) return { code: 'yes', signals: yesSignals(said, nlu) };
+  if (yn === 'yes') return { code: 'yes', signals: [] };
+  if (yn === 'no') return { code: 'no', signals: [] };
+  if (yn === 'unsure') return { code: 'unsure', signals: [] };
+  if (nlu.only && !isAsking(nlu)) return { code: 'no', signals: [] };
+  return undefined;
+}
+
+/** "Which of these?" The options picked or named (the code lists them); "not sure" asks one at a time. */
+function interpretWhich(
+  q: TriageQuestion,
+  nlu: Understanding,
+  ctx: AnswerContext,
+): Interpretation | undefined {
+  const picked = optionCode(nlu);
+  const members = (q.members ?? []).map((m) => questionById(m)!);
+  const chosen = members.filter((m) => m.id === picked);
+  const said = chosen.length > 0 ? chosen : membersSaidYes(q, nlu, true);
+  if (said.length > 0) return { code: said.map((m) => m.id).join('+'), signals: yesSignals(said, nlu) };
+  const yn = yesNoOf(nlu, ctx.minConfidence);
+  if (yn === 'unsure' || yn === 'no') return { code: 'unsure', signals: [] };
   return undefined;
 }
 
@@ -296,6 +418,8 @@ export function interpretAnswer(
     case 'progress':
       return interpretProgress(nlu, ctx);
     default:
+      if (q.kind === 'group') return interpretGroup(q, nlu, ctx);
+      if (q.kind === 'which') return interpretWhich(q, nlu, ctx);
       return interpretYesNo(q, nlu, ctx);
   }
 }

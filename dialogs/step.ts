@@ -85,7 +85,7 @@ export function restore(machine: ConversationMachine, persisted: PersistedDialog
 
 /** The NLU context before the first message. */
 export function initialNluContext(): DialogNluContext {
-  return { signals: [] };
+  return {};
 }
 
 /** The NLU context for the next message, read from a stored record (undefined: a new conversation). */
@@ -96,12 +96,11 @@ export function nluContextOf(persisted: PersistedDialog | undefined): DialogNluC
   const value = stored.value;
   let expecting: NluContext['expecting'];
   if (isRecord(value) && typeof value.triage === 'string') {
-    expecting = value.triage === 'consent' ? 'yes_no' : questionById(value.triage)?.expecting;
+    expecting = questionById(value.triage)?.expecting;
   }
   if (!expecting && context.offered.length > 0) expecting = 'choice';
   return {
     ...(context.topic ? { topic: context.topic } : {}),
-    signals: [...context.signals],
     ...(context.offered.length > 0 ? { choices: context.offered.map((c) => ({ ...c })) } : {}),
     ...(expecting ? { expecting } : {}),
   };
@@ -134,6 +133,7 @@ function isDialogContext(x: unknown): x is DialogContext {
   if (x.lastAt !== undefined && (typeof x.lastAt !== 'number' || !Number.isFinite(x.lastAt))) return false;
   if (x.topic !== undefined && typeof x.topic !== 'string') return false;
   if (x.announced !== undefined && !isLevel(x.announced)) return false;
+  if (x.announcedOther !== undefined && !isLevel(x.announcedOther)) return false;
   if (x.offer !== undefined && typeof x.offer !== 'string') return false;
   if (x.shared !== undefined && typeof x.shared !== 'boolean') return false;
   if (x.disposition !== undefined) {

@@ -110,3 +110,20 @@ export function assess(signals: Iterable<string>, table: TriageTable): Assessmen
 export function isRedFlagLevel(level: Level): boolean {
   return level === 'E' || level === 'U';
 }
+
+/**
+ * Red-flag rules that fire once `current` signals join `previous` ones and did not fire before:
+ * E or U only. The dialog machine applies the table here, once per message.
+ */
+export function redFlagHits(
+  previous: readonly string[],
+  current: readonly string[],
+  table: TriageTable,
+): Array<{ ruleId: string; level: Level }> {
+  if (current.length === 0) return [];
+  const before = assess(previous, table);
+  const after = assess([...previous, ...current], table);
+  if (!isRedFlagLevel(after.level)) return [];
+  const beforeIds = new Set(before.level === after.level ? before.ruleIds : []);
+  return after.ruleIds.filter((id) => !beforeIds.has(id)).map((ruleId) => ({ ruleId, level: after.level }));
+}

@@ -99,8 +99,6 @@ export interface Choice {
 export interface NluContext {
   /** The topic of the last answer, for follow-ups. */
   topic?: string;
-  /** Clinical signals already heard in this conversation (red-flag rules combine them). */
-  signals: readonly string[];
   /** Choices offered with the last reply, with their rendered labels. */
   choices?: ReadonlyArray<{ payload: string; label: string }>;
   /** What kind of answer the last question expects. */
@@ -117,10 +115,8 @@ export interface Understanding {
   aspect?: Aspect;
   /** Payload of an offered choice the message picked (by number, label or click). */
   choice?: string;
-  /** Clinical signals found in this message (negation already handled). */
+  /** Clinical signals found in this message about the person writing (negation already handled). */
   signals: string[];
-  /** Red-flag rules that fire on this conversation's signals together with this message's. */
-  redFlags: RedFlagHit[];
   entities: Entities;
   /**
    * A part of the question the knowledge cannot answer for this person (knowledge/language.yaml
@@ -129,6 +125,33 @@ export interface Understanding {
   qualifier?: string;
   /** A second question in the same message ("heat or ice, and how long will it take?"). */
   also?: { topic: string; aspect?: Aspect };
+  /** The message describes symptoms (the writer's own or someone else's): see SymptomReport. */
+  report?: SymptomReport;
+  /**
+   * Clinical signals about someone else ("my husband can't pee"): current signs only, found by
+   * reading the message as if that person wrote it. Never mixed into `signals`.
+   */
+  otherSignals?: string[];
+  /** Warning signs the message talks about, whatever it says about them ("no fever" -> systemic.fever). */
+  mentions?: string[];
+  /** The message narrows itself down ("only", "just", "apart from"). */
+  only?: boolean;
+  /** The message points at a list the bot showed ("none of those"). */
+  listRef?: boolean;
+  /** The message puts the symptom check off ("not now", "maybe later"). */
+  notNow?: boolean;
+}
+
+/** What a message describing symptoms says, beyond the entities and signals. */
+export interface SymptomReport {
+  /** Whose symptoms: the writer's, or someone else's ("my mum's leg ..."). */
+  subject: 'self' | 'other';
+  /** It asks for a check or for what to do ("what should I do", "can you check my symptoms"). */
+  request: boolean;
+  /** It is phrased as a question. */
+  question: boolean;
+  /** Better or worse, as the message says it ("isn't getting any better" -> same). */
+  trend?: 'better' | 'same' | 'worse';
 }
 
 /** One thing the bot says: a message key, slots for its placeholders, and choices to offer. */
@@ -147,6 +170,8 @@ export interface Disposition {
   version: string;
   /** Reached at the end of a symptom check, or by a red flag at any moment. */
   via: 'triage' | 'red_flag';
+  /** Set when the advice is about someone else the patient wrote about. */
+  subject?: 'other';
 }
 
 /** What happened in a turn, as data: for the host (logs, handoff webhook, metrics) and for tests. */

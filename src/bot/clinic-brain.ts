@@ -9,7 +9,7 @@ import { DEFAULT_ASPECT_FALLBACK, type Understanding } from '../../dialogs/types
 import { clinicNow } from '../knowledge/hours.js';
 import type { Knowledge } from '../knowledge/load.js';
 import { renderLabel } from '../knowledge/render.js';
-import { newRedFlags, understand, type NluModel } from '../nlu/understand.js';
+import { understand, type NluModel } from '../nlu/understand.js';
 import { REVIEW_NOTICE_KEY } from '../knowledge/requirements.js';
 import type { Brain, BrainResult } from './brain.js';
 import { readName, readPhone } from './callback.js';
@@ -94,16 +94,13 @@ function createTurn(deps: ClinicBrainDeps, machine: ConversationMachine): Brain 
       const callback = deps.callback ? callbackData(deps.knowledge, previous, input.text, now) : {};
       // A name or number typed for a call back is not a message in another language.
       const foreign = nlu.choice || callback.contact ? undefined : languages.redFlags(input.text);
-      if (foreign) {
-        const signals = [...new Set([...nlu.signals, ...foreign.signals])];
-        nlu = { ...nlu, signals, redFlags: newRedFlags(context.signals, signals, deps.nlu.triage) };
-      }
+      if (foreign) nlu = { ...nlu, signals: [...new Set([...nlu.signals, ...foreign.signals])] };
       const language =
         !nlu.choice && !callback.contact && (foreign || UNREAD.has(nlu.intent))
           ? (foreign?.language ?? languages.detect(input.text))
           : undefined;
       const languageReply = language ? [{ key: languages.replyKey(language) }] : [];
-      if (language && nlu.redFlags.length === 0) {
+      if (language && !foreign?.signals.length) {
         // Nothing for the dialog to do: it stays where it was (a question asked is still open).
         return {
           record: { v: 1, ...(record?.dialog ? { dialog: record.dialog } : {}), lastSeen: now },
@@ -125,7 +122,8 @@ function createTurn(deps: ClinicBrainDeps, machine: ConversationMachine): Brain 
         replies: [...languageReply, ...result.replies],
         outcome: result.outcome,
         intent: nlu.intent,
-        redFlagRules: nlu.redFlags.map((r) => r.ruleId),
+        redFlagRules:
+          result.outcome.disposition?.via === 'red_flag' ? result.outcome.disposition.ruleIds : [],
         ...(language ? { language: language.code } : {}),
         topics: nlu.topics.slice(0, 3),
       };

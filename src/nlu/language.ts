@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Aspect, Intent } from '../../dialogs/types.js';
+import { symptomReportSchema } from './symptom-report.js';
 import { normalize, stem } from './text.js';
 
 const phrases = z.array(z.string().trim().min(1)).min(1);
@@ -65,6 +66,8 @@ export const languageFileSchema = z
         z.object({ words: phrases, about: z.array(z.string()).optional() }).strict(),
       )
       .optional(),
+    /** Words that show a message describes symptoms (src/nlu/symptom-report.ts). */
+    symptomReport: symptomReportSchema.optional(),
   })
   .strict();
 

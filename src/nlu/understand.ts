@@ -12,11 +12,10 @@ import {
   type Entities,
   type Intent,
   type NluContext,
-  type RedFlagHit,
   type TopicMatch,
   type Understanding,
 } from '../../dialogs/types.js';
-import { assess, isRedFlagLevel, type TriageTable } from '../../dialogs/triage-rules.js';
+import type { TriageTable } from '../../dialogs/triage-rules.js';
 import type { Knowledge } from '../knowledge/load.js';
 import {
   trainClassifier,
@@ -31,6 +30,7 @@ import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
 import { stem } from './text.js';
 import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
+import { compileSymptomReader, type SymptomReader } from './symptom-report.js';
 
 export const OOS_LABEL = 'oos';
 const TOPIC = 'topic:';
@@ -81,6 +81,8 @@ export interface NluModel {
   domainStems: ReadonlySet<string>;
   /** Qualifiers the knowledge cannot answer for the person (pregnancy, children, ...). */
   qualifiers: ReadonlyArray<{ name: string; re: RegExp; about?: ReadonlySet<string> }>;
+  /** Symptom reports, someone else's signs, warning signs talked about (absent: language.yaml has no list). */
+  symptoms?: SymptomReader;
 }
 
 export interface BuildInput {
@@ -200,6 +202,9 @@ export function buildNluModel(
       ),
       ...(q.about ? { about: new Set(q.about) } : {}),
     })),
+    ...(input.language.symptomReport
+      ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical) }
+      : {}),
   };
 }
 
@@ -217,9 +222,10 @@ export function understand(
   const entities: Entities = extractEntities(text, { now: options.now, expecting: context.expecting });
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
+  // Signs only: the dialog machine applies the triage table to them (once, with the conversation's).
   const signals = model.redFlags.detect(text).signals;
-  const redFlags = newRedFlags(context.signals, signals, model.triage);
-  const base = { signals, redFlags, entities, topics: [] as TopicMatch[] };
+  const heard = model.symptoms?.read(text, signals, entities);
+  const base = { signals, entities, topics: [] as TopicMatch[], ...heard };
 
   const words = canonical(text);
   if (!words) {
@@ -617,21 +623,6 @@ function classify(model: NluModel, text: string): Prediction[] {
     if ((ranked[0]?.p ?? 0) > (best[0]?.p ?? 0) + 0.15 && ranked[0]?.label !== OOS_LABEL) best = ranked;
   }
   return best;
-}
-
-/** Red-flag rules that fire now and did not already fire on what the conversation had said. */
-export function newRedFlags(
-  previous: readonly string[],
-  current: readonly string[],
-  table: TriageTable,
-): RedFlagHit[] {
-  if (current.length === 0) return [];
-  const before = assess(previous, table);
-  const after = assess([...previous, ...current], table);
-  if (!isRedFlagLevel(after.level)) return [];
-  const beforeIds = new Set(before.level === after.level ? before.ruleIds : []);
-  const fresh = after.ruleIds.filter((id) => !beforeIds.has(id));
-  return fresh.map((ruleId) => ({ ruleId, level: after.level }));
 }
 
 function fromPayload(payload: string): Pick<Understanding, 'intent' | 'topics'> {

@@ -17,11 +17,20 @@ import { REAL_KNOWLEDGE } from '../helpers/service.js';
 interface Expect {
   welcome?: boolean;
   triageStarted?: boolean;
+  /** A triage question id this reply asks ("urgent", "severity"), or must not ask. */
+  asked?: string;
+  notAsked?: string;
+  /** An urgent sign outside the check: the urgent advice now, then the emergency signs first. */
+  screenedFirst?: boolean;
+  /** The symptom check was stopped. */
+  stopped?: boolean;
   answered?: string | string[];
   outOfScope?: boolean;
   didYouMean?: boolean;
   disposition?: string;
   escalated?: string;
+  /** Escalated about someone else the patient wrote about, at this level. */
+  escalatedOther?: string;
   handoff?: boolean;
   booking?: boolean;
   forget?: boolean;
@@ -49,7 +58,20 @@ function check(result: BrainResult, e: Expect): string[] {
     if (!ok) wrong.push(what);
   };
   if (e.welcome) need(keys.includes(K.welcomeIntro) || keys.includes(K.welcomeBack), 'a welcome');
-  if (e.triageStarted) need(keys.includes(K.triageConsent), 'the symptom check to start (consent)');
+  if (e.triageStarted)
+    need(
+      keys.some((k) => [K.triageStart, K.triageStartReport, K.triageStartUrgent].includes(k as never)) &&
+        keys.includes('triage.ask_emergency'),
+      'the symptom check to start (a one-line start and the emergency signs)',
+    );
+  if (e.screenedFirst)
+    need(
+      keys.includes(K.triageStartUrgent) && keys.includes('triage.ask_emergency') && !o.disposition,
+      'the urgent advice and the emergency signs asked first',
+    );
+  if (e.stopped) need(keys.includes(K.triageStopped), 'the check stopped');
+  if (e.asked) need(keys.includes(`triage.ask_${e.asked}`), `the question "${e.asked}"`);
+  if (e.notAsked) need(!keys.includes(`triage.ask_${e.notAsked}`), `not the question "${e.notAsked}"`);
   if (e.answered) {
     const ids = Array.isArray(e.answered) ? e.answered : [e.answered];
     need(!!o.answered && ids.includes(o.answered.topic), `an answer from ${ids.join(' or ')}`);
@@ -62,6 +84,13 @@ function check(result: BrainResult, e: Expect): string[] {
     need(
       o.disposition?.via === 'red_flag' && o.disposition.level === e.escalated,
       `red-flag escalation ${e.escalated}`,
+    );
+  if (e.escalatedOther)
+    need(
+      o.disposition?.via === 'red_flag' &&
+        o.disposition.subject === 'other' &&
+        o.disposition.level === e.escalatedOther,
+      `red-flag escalation ${e.escalatedOther} about someone else`,
     );
   if (e.handoff) need(!!o.handoff || keys.includes(K.handoffInfo), 'a handoff');
   if (e.booking) need(!!o.bookingOffered || keys.includes(K.bookingInfo), 'booking information');

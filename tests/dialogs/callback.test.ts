@@ -119,7 +119,7 @@ describe('call back', () => {
     const c = chat();
     c.say(intent('handoff'));
     c.say(yes());
-    const r = c.say(nlu({ signals: ['ce.bladder'], redFlags: [{ ruleId: 'ce', level: 'E' }] }));
+    const r = c.say(nlu({ signals: ['ce.bladder'] }));
     expect(keys(r.replies)).toContain(K.escalateEmergency);
     expect(c.state).toBe('idle');
   });

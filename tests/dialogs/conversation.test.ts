@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTriageTable } from '../../src/nlu/red-flags.js';
 import {
   Chat,
-  SCREEN,
+  SIGNS,
   ask,
   clearScreen,
   entities,
@@ -337,25 +337,28 @@ describe('booking and handoff', () => {
 });
 
 describe('symptom check', () => {
-  it('when the user starts the check, then consent comes first, then the red-flag screen in order, then the details', () => {
+  it('when the user asks for the check, then one line opens it and the emergency signs come at once as one question, then the urgent signs, then the details', () => {
     const chat = new Chat();
     chat.join();
-    const consent = chat.send(pick('intent:start_triage'));
-    expect(keys(consent.replies)).toEqual(['triage.consent']);
-    expect(consent.nluContext.expecting).toBe('yes_no');
-    const asked: string[] = [];
-    asked.push(...keys(chat.send(yes()).replies));
-    for (let i = 0; i < SCREEN.length; i++) asked.push(...keys(chat.send(no()).replies));
-    expect(asked).toEqual([...SCREEN.map((q) => `triage.ask_${q}`), 'triage.ask_location']);
+    const start = chat.send(pick('intent:start_triage'));
+    expect(keys(start.replies)).toEqual(['triage.start', 'triage.ask_emergency']);
+    expect(payloads(start.replies)).toEqual(['answer:no', 'answer:yes', 'answer:unsure']);
+    expect(start.nluContext.expecting).toBe('yes_no');
+    expect(keys(chat.send(no()).replies)).toEqual(['triage.ask_urgent']);
+    expect(keys(chat.send(no()).replies)).toEqual(['triage.ask_location']);
+    // "None of these" answers every sign of the group.
+    expect(chat.context.answers).toMatchObject(Object.fromEntries(SIGNS.map((q) => [q, 'no'])));
   });
 
-  it('when consent is declined, then the check does not start', () => {
-    const chat = new Chat();
-    chat.join();
-    chat.send(pick('intent:start_triage'));
-    const r = chat.send(no());
-    expect(keys(r.replies)).toEqual(['triage.declined']);
+  it('when "not now" comes at the first question, then the check stops (consent was only implied); a plain "no" is an answer', () => {
+    const chat = startTriage();
+    const r = chat.send(nlu({ intent: 'deny', notNow: true }));
+    expect(keys(r.replies)).toEqual(['triage.stopped']);
     expect(chat.state).toBe('idle');
+    const again = startTriage(chat);
+    expect(again.state).toBe('triage.emergency');
+    chat.send(no());
+    expect(chat.state).toBe('triage.urgent');
   });
 
   it('when every answer is clear and nothing is found, then the disposition is C with self-care, safety-netting and a booking offer', () => {
@@ -429,26 +432,43 @@ describe('symptom check', () => {
     expect(r.outcome.disposition?.level).toBe('S');
   });
 
-  it('when a "yes" on the screen reaches E, then the check stops at once with the emergency disposition', () => {
+  it('when the emergency signs get "yes, one or more", then the check stops at once with the emergency disposition (safety first: whichever sign it was)', () => {
     const chat = startTriage();
     const r = chat.send(yes());
-    expect(r.outcome.disposition).toEqual({ level: 'E', ruleIds: ['ce'], version: 'test-1', via: 'triage' });
-    expect(keys(r.replies)).toEqual(['disposition.emergency', 'escalate.because', 'reason.ce']);
+    expect(r.outcome.disposition).toEqual({
+      level: 'E',
+      ruleIds: ['policy.emergency_screen_yes'],
+      version: 'test-1',
+      via: 'triage',
+    });
+    expect(keys(r.replies)).toEqual([
+      'disposition.emergency',
+      'escalate.because',
+      'triage.reason_emergency_screen',
+    ]);
     expect(payloads(r.replies)).toEqual(['intent:handoff']);
     expect(r.outcome.bookingOffered).toBeUndefined();
     expect(chat.state).toBe('idle');
-    expect(chat.context.answers).toEqual({ bladder: 'yes' });
+    expect(chat.context.answers).toEqual({ emergency: 'yes' });
   });
 
-  it('when a "yes" on the screen reaches U, then the rest of the screen is asked and the check ends with the urgent disposition before any detail question', () => {
+  it("when the emergency answer names the sign, then it escalates at once with that sign's rule", () => {
     const chat = startTriage();
-    for (const q of SCREEN) {
-      if (q === 'weight_loss') break;
-      chat.send(no());
-    }
+    const r = chat.send({ ...yes(), signals: ['ce.saddle_numbness'] });
+    expect(r.outcome.disposition).toMatchObject({ level: 'E', ruleIds: ['ce'] });
+    expect(chat.context.signals).toContain('ce.saddle_numbness');
+    expect(chat.state).toBe('idle');
+  });
+
+  it('when the urgent signs get a yes, then the bot narrows down which, asks any sign that could still make it an emergency, and ends urgent before any detail question', () => {
+    const chat = startTriage();
+    chat.send(no());
     const afterYes = chat.send(yes());
     expect(afterYes.outcome.disposition).toBeUndefined();
-    expect(chat.state).toBe('triage.infection');
+    expect(keys(afterYes.replies)).toEqual(['triage.ask_urgent_which']);
+    expect(payloads(afterYes.replies)).toContain('option:weight_loss');
+    // Weight loss with a serious injury would be an emergency; with the other signs still urgent.
+    expect(keys(chat.send(pick('option:weight_loss')).replies)).toEqual(['triage.ask_injury']);
     const r = chat.send(no());
     expect(r.outcome.disposition).toMatchObject({ level: 'U', ruleIds: ['weight'] });
     expect(keys(r.replies)).toEqual([
@@ -466,11 +486,10 @@ describe('symptom check', () => {
   it('when an urgent "yes" (leg weakness) is followed by fever on the screen, then the combination escalates to E at once', () => {
     const real = loadTriageTable(path.join(import.meta.dirname, '../../knowledge/triage-rules.yaml')).table!;
     const chat = startTriage(new Chat(makeMachine({ triage: real })));
-    for (const q of SCREEN) {
-      if (q === 'leg_weakness') break;
-      chat.send(no());
-    }
-    expect(chat.send(yes()).outcome.disposition).toBeUndefined();
+    chat.send(no());
+    chat.send(yes());
+    expect(chat.send(pick('option:leg_weakness')).outcome.disposition).toBeUndefined();
+    expect(chat.state).toBe('triage.fever');
     const r = chat.send(yes()); // fever
     expect(r.outcome.disposition?.level).toBe('E');
     expect(chat.state).toBe('idle');
@@ -498,8 +517,8 @@ describe('symptom check', () => {
   it('when answers come as free text ("nope", "about three weeks", "7/10", "45"), then they are understood', () => {
     const chat = startTriage();
     chat.send(intent('deny', 0.8)); // "nope"
-    expect(chat.state).toBe('triage.bowel');
-    for (const _ of SCREEN.slice(1)) chat.send(intent('deny', 0.7)); // "not really"
+    expect(chat.state).toBe('triage.urgent');
+    chat.send(intent('deny', 0.7)); // "not really"
     chat.send(nlu({ intent: 'unknown', entities: { locations: ['buttock', 'thigh'] } })); // "bum and back of my leg"
     chat.send(nlu({ intent: 'unknown', entities: { durationDays: 21 } })); // "about three weeks"
     chat.send(nlu({ intent: 'unknown', entities: { painScore: 7 } })); // "7/10"
@@ -508,25 +527,31 @@ describe('symptom check', () => {
       location: 'buttock+thigh',
       duration: '2_to_6_weeks',
       severity: 'severe',
-      worse: 'cough_sneeze',
     });
-    expect(chat.last.outcome.disposition?.level).toBe('U');
+    // An urgent sign once the screen is done: the urgent advice at once.
+    expect(chat.last.outcome.disposition).toMatchObject({ level: 'U', ruleIds: ['cough'] });
+    expect(chat.state).toBe('idle');
   });
 
   it('when an answer cannot be understood, then the question is asked again in other words (a .retry key) and the state stays', () => {
     const chat = startTriage();
     chat.send(no());
     const r = chat.send(gibberish());
-    expect(keys(r.replies)).toEqual(['triage.ask_bowel.retry']);
-    expect(payloads(r.replies)).toEqual(['answer:yes', 'answer:no', 'answer:unsure']);
-    expect(chat.state).toBe('triage.bowel');
+    expect(keys(r.replies)).toEqual(['triage.ask_urgent.retry']);
+    expect(payloads(r.replies)).toEqual(['answer:no', 'answer:yes', 'answer:unsure']);
+    expect(chat.state).toBe('triage.urgent');
   });
 
-  it('when the answer is "not sure", then it is not taken as "no": the question is asked again', () => {
+  it('when the answer is "not sure", then it is not taken as "no": a group is asked one sign at a time, a sign is asked again', () => {
     const chat = startTriage();
     const r = chat.send(unsure());
-    expect(keys(r.replies)).toEqual(['triage.ask_bladder.retry']);
+    expect(keys(r.replies)).toEqual(['triage.ask_bladder']);
+    expect(payloads(r.replies)).toEqual(['answer:yes', 'answer:no', 'answer:unsure']);
     expect(chat.state).toBe('triage.bladder');
+    expect(keys(chat.send(unsure()).replies)).toEqual(['triage.ask_bladder.retry']);
+    expect(chat.state).toBe('triage.bladder');
+    chat.send(no());
+    expect(chat.state).toBe('triage.bowel');
   });
 
   it('when a detail answer stays unclear, then it is recorded as unclear and the final level moves one step up', () => {
@@ -552,15 +577,16 @@ describe('symptom check', () => {
     chat.send(entities({ painScore: 2 }));
     chat.send(gibberish());
     chat.send(gibberish()); // worse: unclear
-    chat.send(entities({ age: 70 })); // S
-    const r = chat.send(pick('option:better'));
+    // S for the age, one step up for the unclear answer: U, and urgent advice needs no more details.
+    const r = chat.send(entities({ age: 70 }));
     expect(r.outcome.disposition).toMatchObject({ level: 'U', ruleIds: ['age', 'policy.unclear_answer'] });
   });
 
   it('when a bladder, bowel, saddle or sex question stays unclear, then the level is at least U', () => {
     for (const critical of ['bladder', 'bowel', 'saddle', 'sexual']) {
       const chat = startTriage();
-      for (const q of SCREEN) {
+      chat.send(unsure()); // the emergency signs, one at a time
+      for (const q of ['bladder', 'bowel', 'saddle', 'sexual', 'both_legs']) {
         if (q === critical) {
           chat.send(gibberish());
           chat.send(gibberish());
@@ -568,7 +594,8 @@ describe('symptom check', () => {
           chat.send(no());
         }
       }
-      const r = clearDetails(chat);
+      // The urgent signs: none. U is settled after the screen; no details are needed.
+      const r = chat.send(no());
       expect(chat.context.answers).toMatchObject({ [critical]: 'unclear' });
       expect(r.outcome.disposition?.level, critical).toBe('U');
       expect(r.outcome.disposition?.ruleIds).toEqual([
@@ -581,14 +608,13 @@ describe('symptom check', () => {
   it('when a question is asked in the middle of the check, then it is answered and the check resumes at the same question', () => {
     const chat = startTriage();
     chat.send(no());
-    chat.send(no());
     const r = chat.send(ask('sciatica'));
-    expect(keys(r.replies)).toEqual(['kb.answer', 'triage.continue', 'triage.ask_saddle']);
+    expect(keys(r.replies)).toEqual(['kb.answer', 'triage.continue', 'triage.ask_urgent']);
     expect(r.replies[0]!.choices).toBeUndefined();
-    expect(payloads(r.replies)).toEqual(['answer:yes', 'answer:no', 'answer:unsure']);
-    expect(chat.state).toBe('triage.saddle');
+    expect(payloads(r.replies)).toEqual(['answer:no', 'answer:yes', 'answer:unsure']);
+    expect(chat.state).toBe('triage.urgent');
     chat.send(no());
-    expect(chat.state).toBe('triage.sexual');
+    expect(chat.state).toBe('triage.location');
   });
 
   it('when a question comes mid-check but its words also answer the question, then it is taken as the answer', () => {
@@ -616,18 +642,17 @@ describe('symptom check', () => {
       const chat = startTriage();
       chat.send(no());
       const r = chat.send(message);
-      expect(keys(r.replies)).toEqual([key, 'triage.continue', 'triage.ask_bowel']);
-      expect(chat.state).toBe('triage.bowel');
+      expect(keys(r.replies)).toEqual([key, 'triage.continue', 'triage.ask_urgent']);
+      expect(chat.state).toBe('triage.urgent');
     }
   });
 
   it('when "start again" is picked mid-check, then the check restarts at the first question with no answers', () => {
     const chat = startTriage();
     chat.send(no());
-    chat.send(no());
     const r = chat.send(pick('intent:start_triage'));
-    expect(keys(r.replies)).toEqual(['triage.ask_bladder']);
-    expect(chat.state).toBe('triage.bladder');
+    expect(keys(r.replies)).toEqual(['triage.start', 'triage.ask_emergency']);
+    expect(chat.state).toBe('triage.emergency');
     expect(chat.context.answers).toEqual({});
   });
 
@@ -644,7 +669,7 @@ describe('symptom check', () => {
     clearDetails(chat);
     chat.send(pick('intent:start_triage'));
     expect(chat.context.answers).toEqual({});
-    expect(chat.state).toBe('triage.consent');
+    expect(chat.state).toBe('triage.emergency');
   });
 
   it('when the nlu context is read mid-check, then it says what answer is expected', () => {
@@ -668,7 +693,7 @@ describe('commands from anywhere', () => {
     expect(keys(r.replies)).toEqual(['dialog.restarted']);
     expect(chat.state).toBe('idle');
     expect(chat.context.answers).toEqual({});
-    expect(r.nluContext.signals).toContain('neuro.numbness');
+    expect(chat.context.signals).toContain('neuro.numbness');
   });
 
   it('when "forget me" comes, then the outcome asks the host to delete, and the context is empty', () => {
@@ -698,17 +723,18 @@ describe('idle resume', () => {
     const chat = startTriage();
     chat.send(no());
     const r = chat.send(no(), 31);
-    expect(keys(r.replies)).toEqual(['dialog.welcome_back', 'triage.resume', 'triage.ask_bowel']);
-    expect(payloads(r.replies)).toEqual(['answer:yes', 'answer:no', 'answer:unsure', 'intent:start_triage']);
-    expect(chat.context.answers).toEqual({ bladder: 'no' });
+    expect(keys(r.replies)).toEqual(['dialog.welcome_back', 'triage.resume', 'triage.ask_urgent']);
+    expect(payloads(r.replies)).toEqual(['answer:no', 'answer:yes', 'answer:unsure', 'intent:start_triage']);
+    expect(chat.context.answers).toMatchObject({ emergency: 'no' });
+    expect(chat.context.answers).not.toHaveProperty('urgent');
     chat.send(no());
-    expect(chat.state).toBe('triage.saddle');
+    expect(chat.state).toBe('triage.location');
   });
 
   it('when the patient comes back within the idle time, then the answer is simply taken', () => {
     const chat = startTriage();
     chat.send(no(), 29);
-    expect(chat.state).toBe('triage.bowel');
+    expect(chat.state).toBe('triage.urgent');
   });
 
   it('when idleMinutes is configured, then that gap is used', () => {
@@ -737,21 +763,21 @@ describe('asides during the symptom check', () => {
     const chat = startTriage();
     chat.send(intent('thanks'));
     chat.send(intent('thanks'));
-    expect(chat.state).toBe('triage.bladder');
+    expect(chat.state).toBe('triage.emergency');
     expect(chat.context.retries).toBe(0);
   });
 
   it('when a question the bot cannot answer comes mid-check, then it says so honestly, never guesses, and asks again', () => {
     const chat = startTriage();
     const r = chat.send(ask('sciatica', 0.2));
-    expect(keys(r.replies)).toEqual(['triage.question_later', 'triage.continue', 'triage.ask_bladder']);
+    expect(keys(r.replies)).toEqual(['triage.question_later', 'triage.continue', 'triage.ask_emergency']);
     expect(r.outcome.answered).toBeUndefined();
     expect(chat.context.retries).toBe(0);
   });
 
   it('when the patient returns after a long gap with a red flag, then the escalation comes without a welcome back', () => {
     const chat = startTriage();
-    const r = chat.send(redFlag('ce.bowel', 'E', 'ce'), 120);
+    const r = chat.send(redFlag('ce.bowel'), 120);
     expect(keys(r.replies)[0]).toBe('escalate.emergency');
   });
 });
@@ -764,7 +790,7 @@ describe('chats other people can read', () => {
       { type: 'user.message', nlu: pick('intent:start_triage'), now: 0, shared: true },
     ])!;
     expect(keys(r.replies)).toContain('triage.private_only');
-    expect(keys(r.replies)).not.toContain('triage.consent');
+    expect(keys(r.replies)).not.toContain('triage.ask_emergency');
     expect(payloads(r.replies)).toEqual(expect.arrayContaining(['intent:handoff', 'open:booking']));
     expect(chat.state).toBe('idle');
   });
@@ -775,6 +801,6 @@ describe('chats other people can read', () => {
     const r = chat.replay([
       { type: 'user.message', nlu: pick('intent:start_triage'), now: 0, shared: false },
     ])!;
-    expect(keys(r.replies)).toContain('triage.consent');
+    expect(keys(r.replies)).toContain('triage.ask_emergency');
   });
 });

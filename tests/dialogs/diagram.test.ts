@@ -8,18 +8,17 @@ describe('toMermaid', () => {
 
   it('when the machine is drawn, then every state appears and the check is a nested state', () => {
     expect(diagram.startsWith('stateDiagram-v2\n')).toBe(true);
-    for (const name of ['start', 'idle', 'ended', 'state triage {', 'triage_consent'])
+    for (const name of ['start', 'idle', 'ended', 'state triage {', 'triage_begin'])
       expect(diagram).toContain(name);
     for (const q of QUESTIONS) expect(diagram).toContain(`triage_${q.id}`);
   });
 
-  it('when the machine is drawn, then each question leads to the next on an answer, and red flags go to the hub from anywhere', () => {
-    for (let i = 0; i + 1 < QUESTIONS.length; i++) {
-      expect(diagram).toContain(
-        `triage_${QUESTIONS[i]!.id} --> triage_${QUESTIONS[i + 1]!.id} : turn.message [isAnswer]`,
-      );
-    }
-    expect(diagram).toContain(`triage_${QUESTIONS.at(-1)!.id} --> idle : turn.message [isAnswer]`);
+  it('when the machine is drawn, then the check moves to whichever question comes next, ends in the hub, and red flags go to the hub from anywhere', () => {
+    for (const q of QUESTIONS)
+      expect(diagram).toContain(`triage --> triage_${q.id} : turn.next [isNextQuestion]`);
+    expect(diagram).toContain('triage --> idle : turn.next [isEmergencyNow]');
+    expect(diagram).toContain('triage --> idle : turn.next [otherwise]');
+    expect(diagram).toContain('triage_emergency --> idle : turn.message [isNotNow]');
     expect(diagram).toContain('turn.redFlag -> idle');
     expect(diagram).toContain('[*] --> start');
   });

@@ -15,15 +15,14 @@ import {
   type Aspect,
   type Entities,
   type Intent,
-  type Level,
-  type RedFlagHit,
   type Reply,
+  type SymptomReport,
   type Understanding,
 } from '../../dialogs/types.js';
 
 /** An Understanding with sensible defaults: a confident `unknown` with nothing found. */
 export function nlu(over: Partial<Understanding> = {}): Understanding {
-  return { intent: 'unknown', confidence: 0.9, topics: [], signals: [], redFlags: [], entities: {}, ...over };
+  return { intent: 'unknown', confidence: 0.9, topics: [], signals: [], entities: {}, ...over };
 }
 
 export const intent = (name: Intent, confidence = 0.9, over: Partial<Understanding> = {}) =>
@@ -45,10 +44,29 @@ export const ask = (id: string, c = 0.9, aspect?: Aspect, others: Array<[string,
 /** A follow-up that names no topic ("how is it treated?"). */
 export const followUp = (aspect: Aspect) => nlu({ intent: 'question', confidence: 0.9, aspect });
 
-/** A message in which the NLU found `signal` and, over the conversation, the red-flag rule it fires. */
-export function redFlag(signal: string, level: Level, ruleId = `rule-${signal}`): Understanding {
-  const hit: RedFlagHit = { ruleId, level };
-  return nlu({ intent: 'unknown', confidence: 0.5, signals: [signal], redFlags: [hit] });
+/** A message in which the NLU found the patient's `signal` (the machine applies the triage table). */
+export function redFlag(signal: string): Understanding {
+  return nlu({ intent: 'unknown', confidence: 0.5, signals: [signal] });
+}
+
+/** A message that describes the patient's own symptoms ("my bum aches and it goes down my leg"). */
+export function report(over: Partial<Understanding> = {}, r: Partial<SymptomReport> = {}): Understanding {
+  return nlu({
+    intent: 'question',
+    confidence: 0.4,
+    report: { subject: 'self', request: false, question: false, ...r },
+    ...over,
+  });
+}
+
+/** A message about someone else's sign ("my husband can't pee"). */
+export function otherPerson(signal: string): Understanding {
+  return nlu({
+    intent: 'out_of_scope',
+    confidence: 0.6,
+    otherSignals: [signal],
+    report: { subject: 'other', request: false, question: false },
+  });
 }
 
 /** A small triage table in the shape of knowledge/triage-rules.yaml. */
@@ -68,6 +86,18 @@ export const TABLE: TriageTable = {
       reason: 'reason.both',
     },
     { id: 'trauma', level: 'E', when: { any: ['trauma.major'] }, reason: 'reason.trauma' },
+    {
+      id: 'fever-nerve',
+      level: 'E',
+      when: { all: ['systemic.fever'], any: ['neuro.weakness_one_leg', 'neuro.foot_drop', 'neuro.numbness'] },
+      reason: 'reason.fever_nerve',
+    },
+    {
+      id: 'cancer-nerve',
+      level: 'E',
+      when: { all: ['history.cancer'], any: ['neuro.weakness_one_leg', 'neuro.foot_drop', 'neuro.numbness'] },
+      reason: 'reason.cancer_nerve',
+    },
     {
       id: 'weak',
       level: 'U',
@@ -180,8 +210,10 @@ export const keys = (replies: readonly Reply[]) => replies.map((r) => r.key);
 export const payloads = (replies: readonly Reply[]) =>
   replies.flatMap((r) => (r.choices ?? []).map((c) => c.payload));
 
-/** The screen questions in order, and the details after them. */
-export const SCREEN = [
+/** The two grouped screen questions, in order: the emergency signs, then the urgent ones. */
+export const SCREEN = ['emergency', 'urgent'] as const;
+/** The sign questions, asked one at a time only to narrow a group down. */
+export const SIGNS = [
   'bladder',
   'bowel',
   'saddle',
@@ -195,15 +227,14 @@ export const SCREEN = [
   'infection',
 ] as const;
 
-/** A chat that has been welcomed and has agreed to the symptom check (now at the first question). */
+/** A chat that has been welcomed and asked for the symptom check (now at the first question). */
 export function startTriage(chat = new Chat()): Chat {
-  chat.join();
+  if (!chat.persisted) chat.join();
   chat.send(pick('intent:start_triage'));
-  chat.send(yes());
   return chat;
 }
 
-/** Answer every screen question "no". */
+/** "None of these" to both groups of warning signs. */
 export function clearScreen(chat: Chat): Chat {
   for (const _ of SCREEN) chat.send(no());
   return chat;
@@ -238,8 +269,10 @@ export function sampleMessages(): Understanding[] {
     entities({ painScore: 4 }),
     entities({ age: 35 }),
     pick('option:better'),
-    redFlag('ce.bladder', 'E', 'ce'),
-    redFlag('systemic.fever', 'U', 'fever'),
+    redFlag('ce.bladder'),
+    redFlag('systemic.fever'),
+    report({ entities: { locations: ['buttock'] } }),
+    otherPerson('ce.bladder'),
   ];
 }
 

@@ -162,15 +162,24 @@ describe('the real triage table (knowledge/triage-rules.yaml)', () => {
     readFileSync(new URL('../../knowledge/triage-rules.yaml', import.meta.url), 'utf8'),
   ) as TriageTable;
 
-  it('when a screen question is answered "yes", then the real table makes it E or U, so the check stops at once', () => {
-    for (const q of QUESTIONS.filter((x) => x.phase === 'screen')) {
-      expect(isRedFlagLevel(assess([q.yesSignal!], table).level), q.id).toBe(true);
+  it('when a warning sign of a group is answered "yes", then the real table makes it E (emergency signs) or at least U (urgent signs)', () => {
+    for (const group of ['emergency', 'urgent'] as const) {
+      for (const id of questionById(group)!.members!) {
+        const level = assess([questionById(id)!.yesSignal!], table).level;
+        if (group === 'emergency') expect(level, id).toBe('E');
+        else expect(isRedFlagLevel(level), id).toBe(true);
+      }
     }
+    // The conditional question (numbness) matters only together with another sign.
+    expect(assess(['neuro.numbness'], table).level).toBe('C');
+    expect(assess(['neuro.numbness', 'systemic.fever'], table).level).toBe('E');
+    expect(QUESTIONS.filter((q) => q.phase === 'screen').length).toBeGreaterThan(10);
   });
 
   it('when a symptom check runs on the real table, then "yes" to bladder trouble gives E with its rule and a clear check gives C', () => {
     const deps = { triage: table, catalogue: CATALOGUE, aspectFallback: ASPECT_FALLBACK };
     const emergency = startTriage(new Chat(createConversationMachine(deps)));
+    emergency.send(intent('unsure')); // one at a time: bladder first
     const e = emergency.send(yes());
     expect(e.outcome.disposition).toMatchObject({
       level: 'E',

@@ -80,17 +80,16 @@ describe('step', () => {
       nlu: no(),
       now: (stored.snapshot as { context: { lastAt: number } }).context.lastAt + 60_000,
     });
-    expect(keys(r.replies)).toEqual(['triage.ask_saddle']);
+    expect(keys(r.replies)).toEqual(['triage.ask_location']);
   });
 
   it('when the NLU context is read from a record, then it matches the one the turn returned', () => {
     const chat = startTriage(new Chat(machine));
     expect(nluContextOf(chat.persisted)).toEqual(chat.last.nluContext);
     expect(chat.last.nluContext).toEqual({
-      signals: [],
       choices: [
-        { payload: 'answer:yes', labelKey: 'choice.yes' },
-        { payload: 'answer:no', labelKey: 'choice.no' },
+        { payload: 'answer:no', labelKey: 'choice.none_of_these' },
+        { payload: 'answer:yes', labelKey: 'choice.yes_one_or_more' },
         { payload: 'answer:unsure', labelKey: 'choice.unsure' },
       ],
       expecting: 'yes_no',
@@ -99,13 +98,14 @@ describe('step', () => {
 
   it('when there is no record yet or it is unreadable, then the NLU context is the empty one', () => {
     expect(nluContextOf(undefined)).toEqual(initialNluContext());
-    expect(nluContextOf({ machineId: 'x', version: 1, snapshot: 'broken' })).toEqual({ signals: [] });
+    expect(nluContextOf({ machineId: 'x', version: 1, snapshot: 'broken' })).toEqual({});
   });
 
-  it('when the NLU heard signals, then the next NLU context carries them (known signals only)', () => {
+  it('when the NLU heard signals, then the machine keeps them (known signals only) and the NLU context does not carry them back', () => {
     const chat = new Chat(machine);
     chat.join();
     chat.send({ ...ask('sciatica'), signals: ['neuro.numbness', 'made.up'] });
-    expect(chat.last.nluContext.signals).toEqual(['neuro.numbness']);
+    expect(chat.context.signals).toEqual(['neuro.numbness']);
+    expect(chat.last.nluContext).not.toHaveProperty('signals');
   });
 });

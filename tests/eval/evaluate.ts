@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { redFlagHits } from '../../dialogs/triage-rules.js';
 import type { Aspect, NluContext } from '../../dialogs/types.js';
 import { understand, type NluModel } from '../../src/nlu/understand.js';
 
@@ -78,10 +79,12 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
   const times: number[] = [];
 
   for (const item of items) {
-    const context: NluContext = { topic: item.context?.topic, signals: [] };
+    const context: NluContext = { topic: item.context?.topic };
     const t0 = performance.now();
     const u = understand(item.text, context, model, { now: NOW });
     times.push(performance.now() - t0);
+    // The red flags the dialog machine would raise on this message alone (it applies the table).
+    const redFlags = redFlagHits([], u.signals, model.triage);
     const e = item.expect;
     const predictedOos = OOS.has(u.intent);
     const expectsOos = e.intent !== undefined && OOS.has(e.intent);
@@ -132,7 +135,7 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
     }
     if (e.redFlag === true) {
       rfN++;
-      if (u.redFlags.length > 0) rfOk++;
+      if (redFlags.length > 0) rfOk++;
       else
         failures.push({
           kind: 'red flag missed',
@@ -153,13 +156,13 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
       }
     } else if (e.redFlag === false) {
       faN++;
-      if (u.redFlags.length > 0) {
+      if (redFlags.length > 0) {
         faBad++;
         failures.push({
           kind: 'false alarm',
           text: item.text,
           expected: 'none',
-          got: u.redFlags.map((r) => r.ruleId).join(','),
+          got: redFlags.map((r) => r.ruleId).join(','),
         });
       }
     }
@@ -194,7 +197,7 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
   for (let round = 0; round < 4; round++) {
     for (const item of items) {
       const t0 = performance.now();
-      understand(item.text, { topic: item.context?.topic, signals: [] }, model, { now: NOW });
+      understand(item.text, { topic: item.context?.topic }, model, { now: NOW });
       times.push(performance.now() - t0);
     }
   }

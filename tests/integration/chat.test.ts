@@ -18,8 +18,8 @@ describe('the terminal chat', () => {
     const lines = [
       'hi',
       'check my symptoms',
-      'yes',
-      ...Array.from({ length: 11 }, () => 'no'),
+      'none of these',
+      'no',
       'my left buttock',
       'about 10 days',
       '3',
@@ -44,7 +44,8 @@ describe('the terminal chat', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toContain(first(renderText(knowledge, 'welcome.intro')));
-    expect(out).toContain(first(renderText(knowledge, 'triage.ask_bladder')));
+    expect(out).toContain(first(renderText(knowledge, 'triage.ask_emergency')));
+    expect(out).toContain(first(renderText(knowledge, 'triage.ask_urgent')));
     // The advice is one answer whose first line is the card's headline, in plain text here.
     expect(out).toContain(first(renderText(knowledge, 'card.headline.self_care')));
   }, 60_000);

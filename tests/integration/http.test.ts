@@ -99,7 +99,7 @@ describe('POST /api/messages', () => {
     expect(res.status).toBe(200);
     const texts = (res.json.activities as any[]).map((a) => textOf(a)).join('\n');
     expect(texts).toContain(renderText(app.service.knowledge, 'triage.private_only').split('\n')[0]);
-    expect(texts).not.toContain(renderText(app.service.knowledge, 'triage.consent').split('\n')[0]);
+    expect(texts).not.toContain(renderText(app.service.knowledge, 'triage.ask_emergency').split('\n')[0]);
   });
 
   it('when the body is not JSON, then the answer is 400 with a short JSON error', async () => {

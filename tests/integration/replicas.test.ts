@@ -163,7 +163,7 @@ describe.skipIf(!available)(`two replicas sharing one Redis${note}`, () => {
         expect((await stored(shared))?.version, `${conversation.name}, turn ${t + 1}`).toBe(t + 1);
       }
     }
-  });
+  }, 60_000);
 
   it('when messages of one conversation reach both replicas at the same moment, then every one of them is applied exactly once', async () => {
     const a = await replica({ brain: countingBrain, slowLoadMs: 30 });
