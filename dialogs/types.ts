@@ -121,7 +121,16 @@ export interface Understanding {
   signals: string[];
   /** Red-flag rules that fire on this conversation's signals together with this message's. */
   redFlags: RedFlagHit[];
+  /** Signs only the learned net found (already in `signals`): rule gaps for the clinician's review. */
+  redFlagGaps?: RedFlagGap[];
   entities: Entities;
+}
+
+/** A sign the learned red-flag net understood and no rule of the table found: ids only, never text. */
+export interface RedFlagGap {
+  signal: string;
+  /** The net's probability, 0..1. */
+  confidence: number;
 }
 
 /** One thing the bot says: a message key, slots for its placeholders, and choices to offer. */
@@ -160,4 +169,6 @@ export interface TurnOutcome {
   bookingOffered?: boolean;
   /** The patient asked to delete what is stored about this conversation. */
   forget?: boolean;
+  /** Signs only the learned red-flag net found this turn: rule gaps for the clinician's review. */
+  redFlagGaps?: RedFlagGap[];
 }

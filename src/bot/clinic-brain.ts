@@ -60,7 +60,7 @@ export function createClinicBrain(deps: ClinicBrainDeps): Brain {
       return {
         record: { v: 1, dialog: result.persisted, lastSeen: now },
         replies: result.replies,
-        outcome: result.outcome,
+        outcome: nlu.redFlagGaps ? { ...result.outcome, redFlagGaps: nlu.redFlagGaps } : result.outcome,
         intent: nlu.intent,
         redFlagRules: nlu.redFlags.map((r) => r.ruleId),
       };

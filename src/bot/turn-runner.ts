@@ -112,6 +112,7 @@ export class TurnRunner {
           version: o.disposition.version,
         },
         redFlagRules: result.redFlagRules?.length ? result.redFlagRules : undefined,
+        redFlagGaps: o.redFlagGaps,
         handoff: o.handoff?.reason,
         outOfScope: o.outOfScope || undefined,
         attempts: attempts > 1 ? attempts : undefined,
@@ -119,5 +120,12 @@ export class TurnRunner {
       },
       'turn',
     );
+    // A sign only the learned net understood: a gap in the rule table for the clinician to review.
+    for (const gap of o.redFlagGaps ?? []) {
+      this.log.warn(
+        { conversationId, signal: gap.signal, confidence: gap.confidence, source: 'red-flag-net' },
+        'red-flag rule gap',
+      );
+    }
   }
 }

@@ -26,6 +26,7 @@ import {
 } from './classifier.js';
 import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
+import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
 
@@ -51,6 +52,8 @@ export interface NluModel {
   classifier: TextClassifier;
   language: LanguageModel;
   redFlags: RedFlagDetector;
+  /** The learned second net for wordings the table misses (src/nlu/red-flag-net.ts); optional. */
+  redFlagNet?: RedFlagNet;
   triage: TriageTable;
   /** Topic ids with the phrases that name them (title and keywords), for explicit mentions. */
   mentions: ReadonlyArray<{ id: string; re: RegExp }>;
@@ -157,9 +160,18 @@ export function understand(
   const entities: Entities = extractEntities(text, { now: options.now, expecting: context.expecting });
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
-  const signals = model.redFlags.detect(text).signals;
+  const found = model.redFlags.detect(text).signals;
+  // The learned net adds a sign the table missed (safety first) and records the rule gap.
+  const gaps = model.redFlagNet?.gaps(text, found) ?? [];
+  const signals = gaps.length > 0 ? [...found, ...gaps.map((g) => g.signal)] : found;
   const redFlags = newRedFlags(context.signals, signals, model.triage);
-  const base = { signals, redFlags, entities, topics: [] as TopicMatch[] };
+  const base = {
+    signals,
+    redFlags,
+    entities,
+    topics: [] as TopicMatch[],
+    ...(gaps.length > 0 ? { redFlagGaps: gaps } : {}),
+  };
 
   const words = canonical(text);
   if (!words) {
