@@ -24,6 +24,8 @@
  *      has resolved ("when I was a kid", "years ago", "it cleared up"), and says nothing recent
  *      ("yesterday", "last week"), and does not come back to now between the two ("had cancer
  *      years ago and now my legs are weak");
+ *    - a possibility is asked about before it in the sentence ("what should I do if", "in case",
+ *      "if I ever": `language.hypothetical`);
  *    - one of the rule's `not_with` wordings (an explanation that makes it harmless: "on a diet")
  *      is in the same sentence and is not itself negated ("I'm not dieting" keeps the match);
  *    - the rule has `only_with` wordings and none of them is anywhere in the message (not negated,
@@ -86,6 +88,8 @@ const languageSchema = z.object({
   long_ago: phraseList.optional(),
   /** Recent or now ("yesterday", "last week"): a sentence with one of these is never "long ago". */
   recent: phraseList.optional(),
+  /** A sign asked about as a possibility ("what should I do if", "in case", "if I ever"): not a report. */
+  hypothetical: phraseList.optional(),
   /** Back to the present ("and now", "since then"): a long-ago phrase before one of these does not reach past it. */
   now: phraseList.optional(),
   known_words: z.array(z.string()),
@@ -522,6 +526,7 @@ interface Cues {
   recent?: Matcher;
   notReported?: Matcher;
   now?: Matcher;
+  hypothetical?: Matcher;
   ownComplaint?: Matcher;
   questionWords?: Matcher;
 }
@@ -635,6 +640,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     ...(language.long_ago?.length ? { longAgo: re(language.long_ago) } : {}),
     ...(language.recent?.length ? { recent: re(language.recent) } : {}),
     ...(language.now?.length ? { now: re(language.now) } : {}),
+    ...(language.hypothetical?.length ? { hypothetical: re(language.hypothetical) } : {}),
     ...(language.not_reported?.length ? { notReported: re(language.not_reported) } : {}),
     ...(language.own_complaint?.length ? { ownComplaint: re(language.own_complaint) } : {}),
   };
@@ -797,6 +803,16 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return !self.some((c) => inside(c, sent));
     };
 
+    // "What should I do if I can't feel my bum?", "in case I lose control of my bladder": a
+    // possibility asked about, before the sign in its sentence, reports nothing.
+    let hypotheticals: Found[] | undefined;
+    const isHypothetical = (m: Span): boolean => {
+      if (!cues.hypothetical) return false;
+      hypotheticals ??= findAll(cues.hypothetical, p, true);
+      const sent = sentenceOf(m);
+      return hypotheticals.some((c) => inside(c, sent) && c.s <= m.s && !negated(c));
+    };
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
     for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
@@ -817,7 +833,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
           }
         } else if (rule.someone_else !== 'counts' && aboutSomeoneElse(m)) continue;
         if (rule.long_ago === 'ignore' && isLongAgo(m)) continue;
-        if (isGeneralQuestion(m)) continue;
+        if (isGeneralQuestion(m) || isHypothetical(m)) continue;
         if (notWith) {
           explanations ??= findAll(notWith, p, true);
           if (liveIn(explanations, m)) continue;
