@@ -139,6 +139,8 @@ function words(text: string): string[] {
 
 /** How many words after a negation word are marked as negated (up to punctuation or a break word). */
 const NEGATION_REACH = 4;
+/** How far a denial reaches a symptom word ("I didn't fall or have any accident"). */
+const DENIAL_REACH = 6;
 
 /**
  * Mark the words a negation reaches ("no numbness down there" -> "no notnumbness notdown notthere")
@@ -191,7 +193,7 @@ export function createRedFlagNet(classifier: TextClassifier, settings: NetSettin
       ws.slice(Math.max(0, from), Math.max(0, to)).some((x) => set.has(x));
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!;
-      if (settings.denials.has(w) && near(i + 1, i + 1 + NEGATION_REACH, settings.symptomWords)) return true;
+      if (settings.denials.has(w) && near(i + 1, i + 1 + DENIAL_REACH, settings.symptomWords)) return true;
       if (settings.reassurance.has(w) && !near(i - 3, i, settings.negations)) return true;
     }
     return false;

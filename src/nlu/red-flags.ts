@@ -741,7 +741,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
         cues.ownComplaint !== undefined &&
         findAll(cues.ownComplaint, p).some(
           (c) =>
-            !negated(c) && !aboutSomeoneElse(c) && self.some((x) => x.e <= c.s && x.s >= clauseStart(c.s)),
+            !negated(c) && !aboutSomeoneElse(c) && self.some((x) => x.s <= c.s && x.s >= clauseStart(c.s)),
         );
       return !ownComplaint;
     };
