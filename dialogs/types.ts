@@ -117,6 +117,8 @@ export interface Understanding {
   choice?: string;
   /** Clinical signals found in this message about the person writing (negation already handled). */
   signals: string[];
+  /** Signs only the learned net found (already in `signals`): rule gaps for the clinician's review. */
+  redFlagGaps?: RedFlagGap[];
   entities: Entities;
   /**
    * A part of the question the knowledge cannot answer for this person (knowledge/language.yaml
@@ -152,6 +154,13 @@ export interface SymptomReport {
   question: boolean;
   /** Better or worse, as the message says it ("isn't getting any better" -> same). */
   trend?: 'better' | 'same' | 'worse';
+}
+
+/** A sign the learned red-flag net understood and no rule of the table found: ids only, never text. */
+export interface RedFlagGap {
+  signal: string;
+  /** The net's probability, 0..1. */
+  confidence: number;
 }
 
 /** One thing the bot says: a message key, slots for its placeholders, and choices to offer. */
@@ -198,4 +207,6 @@ export interface TurnOutcome {
   bookingOffered?: boolean;
   /** The patient asked to delete what is stored about this conversation. */
   forget?: boolean;
+  /** Signs only the learned red-flag net found this turn: rule gaps for the clinician's review. */
+  redFlagGaps?: RedFlagGap[];
 }

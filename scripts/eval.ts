@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { loadNlu } from '../src/nlu/load.js';
 import { loadAnswerSet, scoreAnswers } from '../tests/eval/answers.js';
-import { evaluate, loadEvalSet } from '../tests/eval/evaluate.js';
+import { evaluate, evaluateRedFlags, loadEvalSet, loadRedFlagSet } from '../tests/eval/evaluate.js';
 
 const showFailures = process.argv.includes('--failures');
 const started = performance.now();
@@ -41,6 +41,33 @@ function reportAnswers(file: string): void {
   }
   const rate = (x: { ok: number; total: number }) => (x.ok / Math.max(1, x.total)).toFixed(3);
   console.log(`\nEVAL answers single=${rate(r.single)} followup=${rate(r.followUp)} oos=${rate(r.oos)}`);
+}
+
+reportRedFlags('tests/eval/redflag-heldout.yaml');
+
+/** Red-flag recall and false alarms on the held-out set, for the rule table alone and table + net. */
+function reportRedFlags(file: string): void {
+  const items = loadRedFlagSet(path.resolve(file));
+  const pct = (x: { ok: number; total: number; rate: number }) =>
+    `${(x.rate * 100).toFixed(1)}% (${x.ok}/${x.total})`;
+  console.log(
+    `\nRed flags, held-out: ${items.length} messages (${file}), written apart from the rules and the net`,
+  );
+  for (const [label, m] of [
+    ['rule table alone', { ...model, redFlagNet: undefined }],
+    ['table + net', model],
+  ] as const) {
+    const r = evaluateRedFlags(m, items);
+    console.log(
+      `  ${label.padEnd(17)} recall ${pct(r.recall)}, emergency recall ${pct(r.emergencyRecall)}; false alarms ${pct(r.falseAlarm)}, emergency false alarms ${pct(r.emergencyFalseAlarm)}`,
+    );
+    if (showFailures)
+      for (const f of r.failures)
+        console.log(`    [${f.kind}] "${f.text}"  expected ${f.expected}, got ${f.got}`);
+    console.log(
+      `EVAL redflag_heldout ${label === 'table + net' ? 'net' : 'table'} recall=${r.recall.rate.toFixed(3)} emergency_recall=${r.emergencyRecall.rate.toFixed(3)} false_alarm=${r.falseAlarm.rate.toFixed(3)} emergency_false_alarm=${r.emergencyFalseAlarm.rate.toFixed(3)}`,
+    );
+  }
 }
 
 function report(file: string, label: string): void {

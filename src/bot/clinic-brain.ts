@@ -120,7 +120,7 @@ function createTurn(deps: ClinicBrainDeps, machine: ConversationMachine): Brain 
       return {
         record: { v: 1, dialog: result.persisted, lastSeen: now },
         replies: [...languageReply, ...result.replies],
-        outcome: result.outcome,
+        outcome: nlu.redFlagGaps ? { ...result.outcome, redFlagGaps: nlu.redFlagGaps } : result.outcome,
         intent: nlu.intent,
         redFlagRules:
           result.outcome.disposition?.via === 'red_flag' ? result.outcome.disposition.ruleIds : [],

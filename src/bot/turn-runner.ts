@@ -341,6 +341,7 @@ export class TurnRunner {
         },
         redFlagRules: result.redFlagRules?.length ? result.redFlagRules : undefined,
         language: result.language,
+        redFlagGaps: o.redFlagGaps,
         handoff: o.handoff?.reason,
         outOfScope: o.outOfScope || undefined,
         attempts: attempts > 1 ? attempts : undefined,
@@ -348,5 +349,12 @@ export class TurnRunner {
       },
       'turn',
     );
+    // A sign only the learned net understood: a gap in the rule table for the clinician to review.
+    for (const gap of o.redFlagGaps ?? []) {
+      this.log.warn(
+        { conversationId, signal: gap.signal, confidence: gap.confidence, source: 'red-flag-net' },
+        'red-flag rule gap',
+      );
+    }
   }
 }

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Aspect } from '../../dialogs/types.js';
 import { languageFileSchema, type LanguageFile } from '../nlu/language.js';
+import { loadRedFlagNetFile, type RedFlagNetFile } from '../nlu/red-flag-net.js';
 import { loadRedFlagTable, loadTriageTable, type LoadedTriageTable, type RedFlagTable } from '../nlu/red-flags.js';
 import { ContentError, type Problem } from './problems.js';
 import { readingLevel } from './readability.js';
@@ -53,6 +54,8 @@ export interface Knowledge {
   redFlags: RedFlagTable;
   /** The versioned triage table (triage-rules.yaml). */
   triage: LoadedTriageTable;
+  /** More wordings and settings for the learned red-flag net (red-flag-net.yaml); absent = no net. */
+  redFlagNet?: RedFlagNetFile;
 }
 
 export interface ReadingReport {
@@ -117,6 +120,8 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
   problems.push(...redFlagResult.problems);
   const triageResult = loadTriageTable(path.join(dir, 'triage-rules.yaml'));
   problems.push(...triageResult.problems);
+  const netResult = loadRedFlagNetFile(path.join(dir, 'red-flag-net.yaml'));
+  problems.push(...netResult.problems);
   // Every triage rule's reason is a message patients read.
   for (const rule of triageResult.table?.rules ?? []) {
     if (!messages.texts.has(rule.reason)) {
@@ -265,6 +270,7 @@ export function loadKnowledge(dir: string, options: LoadOptions = {}): LoadResul
       language,
       redFlags,
       triage,
+      ...(netResult.net ? { redFlagNet: netResult.net } : {}),
     },
   };
 }

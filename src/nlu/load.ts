@@ -11,6 +11,14 @@ import path from 'node:path';
 import { loadKnowledgeOrThrow, type Knowledge } from '../knowledge/load.js';
 import { contentRequirements } from '../knowledge/requirements.js';
 import { DEFAULT_TRAIN_OPTIONS, loadClassifier, trainClassifier, type TextClassifier } from './classifier.js';
+import {
+  loadRedFlagNet,
+  NET_TRAIN_OPTIONS,
+  netExamples,
+  netSettings,
+  trainRedFlagNet,
+  type RedFlagNet,
+} from './red-flag-net.js';
 import { compileRedFlags } from './red-flags.js';
 import { buildNluModel, trainingExamples, type NluModel } from './understand.js';
 
@@ -56,7 +64,7 @@ export function buildNluFromKnowledge(knowledge: Knowledge, options: NluBuildOpt
       }
     }
   }
-  return buildNluModel(
+  const model = buildNluModel(
     {
       knowledge,
       language: knowledge.language,
@@ -65,6 +73,48 @@ export function buildNluFromKnowledge(knowledge: Knowledge, options: NluBuildOpt
     },
     { classifier },
   );
+  const redFlagNet = buildRedFlagNet(knowledge, options);
+  return redFlagNet ? { ...model, redFlagNet } : model;
+}
+
+/** Texts of the knowledge base that state no warning sign: titles, example questions, intents, out of scope. */
+export function knowledgeNoneTexts(knowledge: Knowledge): string[] {
+  const out: string[] = [];
+  for (const entry of knowledge.topics.values()) out.push(entry.title, ...entry.examples);
+  for (const list of Object.values(knowledge.intents)) out.push(...list);
+  out.push(...knowledge.outOfScope);
+  return out;
+}
+
+/** The learned red-flag net (src/nlu/red-flag-net.ts), cached like the classifier; none without its file. */
+function buildRedFlagNet(knowledge: Knowledge, options: NluBuildOptions): RedFlagNet | undefined {
+  if (!knowledge.redFlagNet) return undefined;
+  const settings = netSettings(knowledge.redFlags, knowledge.redFlagNet);
+  const examples = netExamples(knowledge.redFlags, knowledge.redFlagNet, knowledgeNoneTexts(knowledge));
+  const train = () => trainRedFlagNet(examples, settings);
+  if (!options.cacheDir) return train();
+  const hash = createHash('sha256')
+    .update(
+      JSON.stringify({ MODEL_FORMAT, NET_TRAIN_OPTIONS, examples, settings: knowledge.redFlagNet.settings }),
+    )
+    .digest('hex')
+    .slice(0, 24);
+  const file = path.join(options.cacheDir, `red-flag-net-${hash}.json`);
+  try {
+    return loadRedFlagNet(readFileSync(file, 'utf8'), settings);
+  } catch {
+    // absent or unreadable: train
+  }
+  const net = train();
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(net.classifier.toJSON()));
+    renameSync(temp, file);
+  } catch {
+    // A read-only disk only costs the next start its training time.
+  }
+  return net;
 }
 
 /** Load knowledge/ (throwing on content errors) and build the model: for scripts and tests. */

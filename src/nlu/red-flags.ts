@@ -16,10 +16,16 @@
  *      words are not themselves negative. A negated negative ("I don't have no feeling down there")
  *      stays positive: unclear answers move triage up, never down;
  *    - the clause is about someone else ("my mum had cancer"), unless the rule says
- *      `someone_else: counts`;
+ *      `someone_else: counts`, or `someone_else: reported` and the message reports that person's
+ *      sign ("my husband can't empty his bladder"): the person is not a baby or a pet
+ *      (`language.not_reported`) and the writer tells no complaint of their own
+ *      (`language.own_complaint`: "my grandad ... and my back is sore from lifting him");
  *    - the rule says `long_ago: ignore` and the sentence places it in the distant past or says it
  *      has resolved ("when I was a kid", "years ago", "it cleared up"), and says nothing recent
- *      ("yesterday", "last week");
+ *      ("yesterday", "last week"), and does not come back to now between the two ("had cancer
+ *      years ago and now my legs are weak");
+ *    - a possibility is asked about before it in the sentence ("what should I do if", "in case",
+ *      "if I ever": `language.hypothetical`);
  *    - one of the rule's `not_with` wordings (an explanation that makes it harmless: "on a diet")
  *      is in the same sentence and is not itself negated ("I'm not dieting" keeps the match);
  *    - the rule has `only_with` wordings and none of them is anywhere in the message (not negated,
@@ -51,7 +57,7 @@ const ruleSchema = z.object({
   signal: z.string().min(1),
   patterns: phraseList.min(1),
   not_when_part_of: phraseList.optional(),
-  someone_else: z.enum(['ignore', 'counts']).optional(),
+  someone_else: z.enum(['ignore', 'counts', 'reported']).optional(),
   long_ago: z.enum(['ignore', 'counts']).optional(),
   not_with: phraseList.optional(),
   only_with: phraseList.optional(),
@@ -82,7 +88,17 @@ const languageSchema = z.object({
   long_ago: phraseList.optional(),
   /** Recent or now ("yesterday", "last week"): a sentence with one of these is never "long ago". */
   recent: phraseList.optional(),
+  /** A sign asked about as a possibility ("what should I do if", "in case", "if I ever"): not a report. */
+  hypothetical: phraseList.optional(),
+  /** Back to the present ("and now", "since then"): a long-ago phrase before one of these does not reach past it. */
+  now: phraseList.optional(),
   known_words: z.array(z.string()),
+  /** Others whose signs are not reported for them by `someone_else: reported` ("the baby", "my dog"). */
+  not_reported: phraseList.optional(),
+  /** The writer's own complaint ("my back is sore"): then a `reported` sign of someone else does not count. */
+  own_complaint: phraseList.optional(),
+  /** Text-speak and common misspellings, one word for one word ("wen": "when", "n": "and"). */
+  spellings: z.record(z.string().regex(/^[a-z0-9]+$/), z.string().regex(/^[a-z0-9]+$/)).optional(),
 });
 
 const tableSchema = z.object({
@@ -101,6 +117,8 @@ export interface RedFlagMatch {
   signal: string;
   /** Character offsets [start, end) in the text given to detect(). */
   span: [number, number];
+  /** The sign is reported for someone else ("my husband can't empty his bladder"). */
+  someoneElse?: true;
 }
 
 export interface RedFlagDetection {
@@ -366,7 +384,7 @@ const BREAK = '|';
 /** Words whose "'s" means "is" or "has" ("it's" -> "its"); after any other word it is a possessive. */
 const S_IS = new Set(['it', 'he', 'she', 'that', 'there', 'here', 'what', 'who', 'where', 'how', 'let']);
 
-function tokenize(text: string): Token[] {
+function tokenize(text: string, spellings?: ReadonlyMap<string, string>): Token[] {
   const tokens: Token[] = [];
   for (const m of text.matchAll(TOKEN_RE)) {
     const raw = m[0];
@@ -379,6 +397,7 @@ function tokenize(text: string): Token[] {
       norm = foldPhrase(possessive ? lower.slice(0, -2) : lower)
         .replace(/[^a-z0-9]/g, '')
         .replace(/([a-z])\1{2,}/g, '$1$1');
+      norm = spellings?.get(norm) ?? norm;
     }
     if (norm === BREAK && /^[.!?;\n]$/.test(raw)) {
       tokens.push({ norm, start: m.index, end: m.index + raw.length, stop: true });
@@ -505,6 +524,10 @@ interface Cues {
   self: Matcher;
   longAgo?: Matcher;
   recent?: Matcher;
+  notReported?: Matcher;
+  now?: Matcher;
+  hypothetical?: Matcher;
+  ownComplaint?: Matcher;
   questionWords?: Matcher;
 }
 
@@ -541,8 +564,8 @@ function uninvert(tokens: Token[]): void {
   }
 }
 
-function prepare(raw: string, typos: TypoCorrector): Prepared {
-  const tokens = tokenize(raw);
+function prepare(raw: string, typos: TypoCorrector, spellings?: ReadonlyMap<string, string>): Prepared {
+  const tokens = tokenize(raw, spellings);
   for (const t of tokens) if (t.norm !== BREAK) t.norm = typos.correct(t.norm);
   uninvert(tokens);
   const startAt = new Map<number, number>();
@@ -616,7 +639,12 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     ...(language.question_words?.length ? { questionWords: re(language.question_words) } : {}),
     ...(language.long_ago?.length ? { longAgo: re(language.long_ago) } : {}),
     ...(language.recent?.length ? { recent: re(language.recent) } : {}),
+    ...(language.now?.length ? { now: re(language.now) } : {}),
+    ...(language.hypothetical?.length ? { hypothetical: re(language.hypothetical) } : {}),
+    ...(language.not_reported?.length ? { notReported: re(language.not_reported) } : {}),
+    ...(language.own_complaint?.length ? { ownComplaint: re(language.own_complaint) } : {}),
   };
+  const spellings = new Map(Object.entries(language.spellings ?? {}));
   const rules: CompiledRule[] = table.rules.map((rule) => ({
     rule,
     re: re(rule.patterns),
@@ -628,7 +656,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
   const typos = new TypoCorrector(compiler.words, known, settings.typo_min_length);
 
   const detect = (raw: string): RedFlagDetection => {
-    const p = prepare(raw, typos);
+    const p = prepare(raw, typos, spellings);
     const n = p.tokens.length;
     if (n === 0) return { signals: [], matches: [] };
 
@@ -685,18 +713,37 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return count > 0 && !negativeWording;
     };
 
-    const aboutSomeoneElse = (m: Found): boolean => {
+    /** The nearest "who" word before `m` in its clause, if it names someone else. */
+    const otherSubject = (m: Span): Found | undefined => {
       const cs = clauseStart(m.s);
-      let nearest: { e: number; other: boolean } | undefined;
+      let nearest: { c: Found; other: boolean } | undefined;
       const consider = (list: Found[], other: boolean): void => {
         for (const c of list) {
           if (c.s < cs || c.e > m.s) continue;
-          if (!nearest || c.e > nearest.e || (c.e === nearest.e && other)) nearest = { e: c.e, other };
+          if (!nearest || c.e > nearest.c.e || (c.e === nearest.c.e && other)) nearest = { c, other };
         }
       };
       consider(self, false);
       consider(others, true);
-      return nearest?.other ?? false;
+      return nearest?.other ? nearest.c : undefined;
+    };
+    const aboutSomeoneElse = (m: Found): boolean => otherSubject(m) !== undefined;
+
+    // `someone_else: reported`: a carer reporting another adult's sign ("my husband can't empty his
+    // bladder") escalates for that person; a baby's or a pet's does not, nor one mentioned beside the
+    // writer's own complaint ("my grandad ... and my back is sore from lifting him").
+    let ownComplaint: boolean | undefined;
+    const reportedFor = (m: Found): boolean => {
+      const who = otherSubject(m);
+      if (who === undefined) return false;
+      if (cues.notReported && findAll(cues.notReported, p).some((x) => overlaps(x, who))) return false;
+      ownComplaint ??=
+        cues.ownComplaint !== undefined &&
+        findAll(cues.ownComplaint, p).some(
+          (c) =>
+            !negated(c) && !aboutSomeoneElse(c) && self.some((x) => x.s <= c.s && x.s >= clauseStart(c.s)),
+        );
+      return !ownComplaint;
     };
 
     // Sentences: a "|" token that was ".", "!", "?", ";" or a new line ends one.
@@ -723,12 +770,21 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     };
     let longAgo: Found[] | undefined;
     let recent: Found[] | undefined;
+    let now: Found[] | undefined;
     const isLongAgo = (m: Span): boolean => {
       if (!cues.longAgo) return false;
       recent ??= cues.recent ? findAll(cues.recent, p) : [];
       const recentCues = recent;
       longAgo ??= findAll(cues.longAgo, p).filter((c) => !recentCues.some((r) => overlaps(c, r)));
-      return liveIn(longAgo, m) && !recentCues.some((r) => inside(r, sentenceOf(m)));
+      // "had cancer 5 years ago and now my legs feel weak": the story has come back to now.
+      now ??= cues.now ? findAll(cues.now, p) : [];
+      const nowCues = now;
+      const sent = sentenceOf(m);
+      const past = longAgo.filter(
+        (c) =>
+          inside(c, sent) && !nowCues.some((x) => x.s >= Math.min(c.e, m.e) && x.e <= Math.max(c.s, m.s)),
+      );
+      return liveIn(past, m) && !recentCues.some((r) => inside(r, sent));
     };
 
     // A general question ("what does saddle numbness mean?", "can sciatica affect the bladder?")
@@ -747,6 +803,16 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return !self.some((c) => inside(c, sent));
     };
 
+    // "What should I do if I can't feel my bum?", "in case I lose control of my bladder": a
+    // possibility asked about, before the sign in its sentence, reports nothing.
+    let hypotheticals: Found[] | undefined;
+    const isHypothetical = (m: Span): boolean => {
+      if (!cues.hypothetical) return false;
+      hypotheticals ??= findAll(cues.hypothetical, p, true);
+      const sent = sentenceOf(m);
+      return hypotheticals.some((c) => inside(c, sent) && c.s <= m.s && !negated(c));
+    };
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
     for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
@@ -759,9 +825,15 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
         exceptions ??= except ? findAll(except, p) : [];
         if (exceptions.some((x) => overlaps(x, m))) continue;
         if (negated(m)) continue;
-        if (rule.someone_else !== 'counts' && aboutSomeoneElse(m)) continue;
+        let forSomeoneElse = false;
+        if (rule.someone_else === 'reported') {
+          if (aboutSomeoneElse(m)) {
+            if (!reportedFor(m)) continue;
+            forSomeoneElse = true;
+          }
+        } else if (rule.someone_else !== 'counts' && aboutSomeoneElse(m)) continue;
         if (rule.long_ago === 'ignore' && isLongAgo(m)) continue;
-        if (isGeneralQuestion(m)) continue;
+        if (isGeneralQuestion(m) || isHypothetical(m)) continue;
         if (notWith) {
           explanations ??= findAll(notWith, p, true);
           if (liveIn(explanations, m)) continue;
@@ -776,14 +848,20 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
         const first = p.tokens[m.s];
         const last = p.tokens[m.e - 1];
         if (!first || !last) continue;
-        matches.push({ ruleId: rule.id, signal: rule.signal, span: [first.start, last.end], order: m.s });
+        matches.push({
+          ruleId: rule.id,
+          signal: rule.signal,
+          span: [first.start, last.end],
+          order: m.s,
+          ...(forSomeoneElse ? { someoneElse: true as const } : {}),
+        });
         const seen = firstAt.get(rule.signal);
         if (seen === undefined || m.s < seen) firstAt.set(rule.signal, m.s);
       }
     }
     const signals = [...firstAt.entries()].sort((a, b) => a[1] - b[1]).map(([signal]) => signal);
     matches.sort((a, b) => a.order - b.order);
-    return { signals, matches: matches.map(({ ruleId, signal, span }) => ({ ruleId, signal, span })) };
+    return { signals, matches: matches.map(({ order: _order, ...match }) => match) };
   };
 
   return { detect };
@@ -882,7 +960,7 @@ export function checkRedFlagTable(table: RedFlagTable, file = 'red-flags.yaml'):
   };
   for (const [name, phrases] of Object.entries(table.vocab)) tryCompile(`vocab ${name}`, phrases);
   for (const [name, phrases] of Object.entries(table.language)) {
-    if (name !== 'known_words') tryCompile(`language ${name}`, phrases);
+    if (Array.isArray(phrases) && name !== 'known_words') tryCompile(`language ${name}`, phrases);
   }
   for (const rule of table.rules) {
     if (!isClinicalSignal(rule.signal)) {

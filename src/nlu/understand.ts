@@ -26,6 +26,7 @@ import {
 } from './classifier.js';
 import { extractEntities } from './entities.js';
 import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
+import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
 import { stem } from './text.js';
@@ -57,6 +58,8 @@ export interface NluModel {
   classifier: TextClassifier;
   language: LanguageModel;
   redFlags: RedFlagDetector;
+  /** The learned second net for wordings the table misses (src/nlu/red-flag-net.ts); optional. */
+  redFlagNet?: RedFlagNet;
   triage: TriageTable;
   /** Topic ids with the phrases that name them (title and keywords), for explicit mentions. */
   mentions: ReadonlyArray<{ id: string; re: RegExp }>;
@@ -223,9 +226,25 @@ export function understand(
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
   // Signs only: the dialog machine applies the triage table to them (once, with the conversation's).
-  const signals = model.redFlags.detect(text).signals;
+  const detection = model.redFlags.detect(text);
+  // A sign told about someone else ("my husband can't pee") is theirs, never the writer's.
+  const found = [...new Set(detection.matches.filter((m) => !m.someoneElse).map((m) => m.signal))];
+  const reported = [...new Set(detection.matches.filter((m) => m.someoneElse).map((m) => m.signal))];
+  // The learned net adds a sign the table missed (safety first) and records the rule gap.
+  const gaps = model.redFlagNet?.gaps(text, found) ?? [];
+  const signals = gaps.length > 0 ? [...found, ...gaps.map((g) => g.signal)] : found;
   const heard = model.symptoms?.read(text, signals, entities);
-  const base = { signals, entities, topics: [] as TopicMatch[], ...heard };
+  const otherSignals = [
+    ...new Set([...(heard?.otherSignals ?? []), ...reported.filter((x) => !signals.includes(x))]),
+  ];
+  const base = {
+    signals,
+    entities,
+    topics: [] as TopicMatch[],
+    ...heard,
+    ...(heard || otherSignals.length > 0 ? { otherSignals } : {}),
+    ...(gaps.length > 0 ? { redFlagGaps: gaps } : {}),
+  };
 
   const words = canonical(text);
   if (!words) {

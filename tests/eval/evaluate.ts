@@ -9,6 +9,10 @@ import { redFlagHits } from '../../dialogs/triage-rules.js';
 import type { Aspect, NluContext } from '../../dialogs/types.js';
 import { understand, type NluModel } from '../../src/nlu/understand.js';
 
+/** The red-flag rules a message fires on its own (the machine applies the triage table the same way). */
+const hitsOf = (u: { signals: string[] }, m: { triage: Parameters<typeof redFlagHits>[2] }) =>
+  redFlagHits([], u.signals, m.triage);
+
 interface Expect {
   topics?: string[];
   aspect?: Aspect;
@@ -222,5 +226,81 @@ export function evaluate(model: NluModel, items: readonly EvalItem[]): EvalRepor
       .sort((a, b) => b.count - a.count),
     failures,
     latency: { p50: pct(0.5), p99: pct(0.99), max: times[times.length - 1] ?? 0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Red flags on tests/eval/redflag-heldout.yaml: written from shared/clinical.md by someone who never
+// saw the rule table or the net's wordings. Nothing is trained or tuned on it.
+
+export interface RedFlagItem {
+  text: string;
+  level: 'emergency' | 'urgent' | 'none';
+  sign: string;
+  kind: string;
+}
+
+export function loadRedFlagSet(file: string): RedFlagItem[] {
+  return (parse(readFileSync(file, 'utf8')) as { items: RedFlagItem[] }).items;
+}
+
+export interface RedFlagReport {
+  /** Must-escalate items that escalated at all. */
+  recall: Ratio;
+  /** Emergency items that reached the emergency level. */
+  emergencyRecall: Ratio;
+  /** Items that must not escalate but did (any level). */
+  falseAlarm: Ratio;
+  /** Items that must not escalate but reached the emergency level. */
+  emergencyFalseAlarm: Ratio;
+  failures: Array<{ kind: string; text: string; expected: string; got: string }>;
+}
+
+export function evaluateRedFlags(model: NluModel, items: readonly RedFlagItem[]): RedFlagReport {
+  let pos = 0,
+    hit = 0,
+    em = 0,
+    emHit = 0,
+    neg = 0,
+    fa = 0,
+    emFa = 0;
+  const failures: RedFlagReport['failures'] = [];
+  for (const item of items) {
+    const u = understand(item.text, {}, model, { now: NOW });
+    const levels = new Set(hitsOf(u, model).map((r) => r.level));
+    const got =
+      hitsOf(u, model)
+        .map((r) => `${r.ruleId}:${r.level}`)
+        .join(',') || '-';
+    if (item.level === 'none') {
+      neg++;
+      if (levels.size > 0) {
+        fa++;
+        failures.push({ kind: `false alarm (${item.kind})`, text: item.text, expected: 'none', got });
+      }
+      if (levels.has('E')) emFa++;
+      continue;
+    }
+    pos++;
+    if (levels.size > 0) hit++;
+    if (item.level === 'emergency') {
+      em++;
+      if (levels.has('E')) emHit++;
+    }
+    const ok = item.level === 'emergency' ? levels.has('E') : levels.size > 0;
+    if (!ok)
+      failures.push({
+        kind: `missed (${item.kind})`,
+        text: item.text,
+        expected: `${item.level} ${item.sign}`,
+        got,
+      });
+  }
+  return {
+    recall: ratio(hit, pos),
+    emergencyRecall: ratio(emHit, em),
+    falseAlarm: ratio(fa, neg),
+    emergencyFalseAlarm: ratio(emFa, neg),
+    failures,
   };
 }

@@ -135,9 +135,13 @@ function miniTable(): RedFlagTable {
       known_words: ['fewer'],
       long_ago: ['years ago', 'when i was a kid', 'cleared up'],
       recent: ['yesterday', 'last week'],
+      now: ['now'],
+      not_reported: ['my dog'],
+      own_complaint: ['back'],
+      spellings: { wen: 'when', n: 'and' },
     },
     vocab: {
-      relative: ['mum', 'dad'],
+      relative: ['mum', 'dad', 'dog'],
       numb: ['numb', 'numbness', 'no feeling'],
       age: ['im (80|90)'],
     },
@@ -150,6 +154,9 @@ function miniTable(): RedFlagTable {
       rule('thin', 'weight_loss', ['lost weight'], { not_with: ['dieting'] }),
       rule('slip', 'fracture.risk', ['slipped'], { only_with: ['{age}'] }),
       rule('cancer', 'history.cancer', ['had cancer']),
+      rule('retention', 'ce.bladder', ['cant pee', 'cant feel when peeing']),
+      rule('bladder-told', 'ce.bladder', ['cant empty (her|his) bladder'], { someone_else: 'reported' }),
+      rule('legs', 'ce.bilateral_weakness', ['weak legs'], { long_ago: 'ignore' }),
     ],
   };
 }
@@ -212,6 +219,34 @@ describe('compileRedFlags', () => {
     expect(fires('my mum says my numbness down there is new', 'ce.saddle_numbness')).toBe(true);
     expect(fires('my mum has a fever but I have numbness down there', 'ce.saddle_numbness')).toBe(true);
     expect(fires('my son has a sore back', 'child')).toBe(true);
+  });
+
+  it("when a rule says someone_else: reported, then another adult's sign counts and is marked as theirs", () => {
+    const told = mini.detect('my mum cant empty her bladder');
+    expect(told.signals).toEqual(['ce.bladder']);
+    expect(told.matches[0]?.someoneElse).toBe(true);
+    expect(mini.detect('I cant pee').matches[0]?.someoneElse).toBeUndefined();
+    // Rules without it still ignore other people.
+    expect(fires('my mum cant pee', 'ce.bladder')).toBe(false);
+  });
+
+  it('when the other is listed as not reported, or the writer tells their own complaint, then a reported sign does not count', () => {
+    expect(fires('my dog cant empty his bladder', 'ce.bladder')).toBe(false);
+    expect(fires('my dad cant empty his bladder and my back is stiff from lifting him', 'ce.bladder')).toBe(
+      false,
+    );
+    expect(fires('my dad cant empty his bladder and his back is stiff', 'ce.bladder')).toBe(true);
+  });
+
+  it('when a word is text-speak listed under spellings, then it is read as the word it stands for', () => {
+    expect(fires('cant feel wen peeing', 'ce.bladder')).toBe(true);
+    expect(fires('cant feel wan peeing', 'ce.bladder')).toBe(false);
+  });
+
+  it('when the story comes back to now after a long-ago phrase, then long ago does not reach the match', () => {
+    expect(fires('weak legs years ago', 'ce.bilateral_weakness')).toBe(false);
+    expect(fires('a car crash years ago and now weak legs', 'ce.bilateral_weakness')).toBe(true);
+    expect(fires('weak legs years ago and now fine', 'ce.bilateral_weakness')).toBe(false);
   });
 
   it('when the words are part of a look-alike phrase, then the signal is not set', () => {
