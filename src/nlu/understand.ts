@@ -230,13 +230,15 @@ export function understand(
   // A sign told about someone else ("my husband can't pee") is theirs, never the writer's.
   const found = [...new Set(detection.matches.filter((m) => !m.someoneElse).map((m) => m.signal))];
   const reported = [...new Set(detection.matches.filter((m) => m.someoneElse).map((m) => m.signal))];
-  // The learned net adds a sign the table missed (safety first) and records the rule gap.
-  const gaps = model.redFlagNet?.gaps(text, found) ?? [];
-  const signals = gaps.length > 0 ? [...found, ...gaps.map((g) => g.signal)] : found;
-  const heard = model.symptoms?.read(text, signals, entities);
+  const heard = model.symptoms?.read(text, found, entities);
+  // The learned net adds a sign the table missed (safety first) and records the rule gap; a sign
+  // the table found for someone else is no gap, and in a message about someone else it is theirs.
+  const gaps = model.redFlagNet?.gaps(text, detection.signals) ?? [];
+  const theirs = heard?.report?.subject === 'other';
+  const signals = gaps.length > 0 && !theirs ? [...found, ...gaps.map((g) => g.signal)] : found;
   const otherSignals = [
-    ...new Set([...(heard?.otherSignals ?? []), ...reported.filter((x) => !signals.includes(x))]),
-  ];
+    ...new Set([...(heard?.otherSignals ?? []), ...reported, ...(theirs ? gaps.map((g) => g.signal) : [])]),
+  ].filter((x) => !signals.includes(x));
   const base = {
     signals,
     entities,
@@ -319,7 +321,11 @@ export function understand(
     const intentWins =
       intentConfident &&
       best.label !== `${INTENT}tell_me_more` &&
-      !(points && FOLLOW_UP_OVER.has(best.label.slice(INTENT.length)) && signals.length === 0);
+      !(
+        (points || aspect !== undefined) &&
+        FOLLOW_UP_OVER.has(best.label.slice(INTENT.length)) &&
+        signals.length === 0
+      );
     if (short && asks && !intentWins) {
       // An aspect the topic has a section for ("how is it treated?"): that section.
       if (aspect && model.sections.get(context.topic)?.has(aspect))

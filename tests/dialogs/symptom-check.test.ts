@@ -105,7 +105,7 @@ describe('a symptom report opens the check', () => {
     const chat = new Chat();
     chat.join();
     const r = chat.send({
-      ...ask('sciatica', 0.5, undefined, [['herniated-disc', 0.45]]),
+      ...ask('sciatica', 0.42, undefined, [['herniated-disc', 0.4]]),
       report: { subject: 'self', request: false, question: true },
     });
     expect(r.outcome.didYouMean).toEqual(['sciatica', 'herniated-disc']);

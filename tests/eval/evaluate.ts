@@ -9,9 +9,14 @@ import { redFlagHits } from '../../dialogs/triage-rules.js';
 import type { Aspect, NluContext } from '../../dialogs/types.js';
 import { understand, type NluModel } from '../../src/nlu/understand.js';
 
-/** The red-flag rules a message fires on its own (the machine applies the triage table the same way). */
-const hitsOf = (u: { signals: string[] }, m: { triage: Parameters<typeof redFlagHits>[2] }) =>
-  redFlagHits([], u.signals, m.triage);
+/**
+ * The red-flag rules a message fires on its own (the machine applies the triage table the same
+ * way): for the writer, and for someone else the message reports about (escalated for them).
+ */
+const hitsOf = (
+  u: { signals: string[]; otherSignals?: string[] },
+  m: { triage: Parameters<typeof redFlagHits>[2] },
+) => [...redFlagHits([], u.signals, m.triage), ...redFlagHits([], u.otherSignals ?? [], m.triage)];
 
 interface Expect {
   topics?: string[];

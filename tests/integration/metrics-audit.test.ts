@@ -85,7 +85,10 @@ describe('metrics and audit (integration)', () => {
     expect(dispositions[0]).toMatchObject({ level: 'C', via: 'triage' });
     expect(typeof dispositions[0]!.version).toBe('string');
     expect(Array.isArray(dispositions[0]!.ruleIds)).toBe(true);
-    expect(dispositions[0]!.answers).toMatchObject({ bladder: expect.any(String), age: expect.any(String) });
+    expect(dispositions[0]!.answers).toMatchObject({
+      emergency: expect.any(String),
+      age: expect.any(String),
+    });
     expect(mine.filter((e) => e.type === 'check').map((e) => e.event)).toEqual(['started']);
     // The raw conversation id and what the patient typed are nowhere in the trail.
     const raw = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8');
@@ -122,7 +125,6 @@ describe('metrics and audit (integration)', () => {
   it('when a check is left half way, then it is audited as abandoned, and the audit summary counts levels, rules and checks', async () => {
     const id = 'c-audit-abandon';
     await say(app, id, 'can you check my symptoms');
-    await say(app, id, 'yes');
     await say(app, id, 'no');
     await say(app, id, 'stop');
     await waitFor(() =>
