@@ -150,6 +150,7 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
   passages.forEach((p, i) => {
     for (const [t, tf] of p.terms) (postings.get(t) ?? postings.set(t, []).get(t)!).push([i, tf]);
   });
+  const recent = new Map<string, { bm: Float64Array; asked: string[]; rareQuery: string[] }>();
   const norm = passages.map((p) => K1 * (1 - B + (B * p.length) / avgLength));
   const idfs = new Map([...df.keys()].map((t) => [t, idf(t)]));
 
@@ -158,20 +159,15 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
     questionTypes,
     contentTerms: content,
     score(text, entries) {
-      const query = content(text);
-      // The question's own words weigh 1, their synonyms 0.5 (a synonym is weaker evidence).
-      const weights = new Map<string, number>();
-      for (const s of query) weights.set(s, 1);
-      for (const s of query) for (const t of synonyms.get(s) ?? []) if (!weights.has(t)) weights.set(t, 0.5);
-      const bm = new Float64Array(passages.length);
-      for (const [t, w] of weights) {
-        const list = postings.get(t);
-        if (!list) continue;
-        const i = idfs.get(t) ?? 0;
-        for (const [pi, tf] of list) bm[pi]! += (w * i * (tf * (K1 + 1))) / (tf + norm[pi]!);
+      // One message is scored several times (candidates, a rescue check, follow-ups): the BM25
+      // pass over the index runs once per text.
+      let pass = recent.get(text);
+      if (!pass) {
+        pass = firstPass(text);
+        if (recent.size >= 8) recent.delete(recent.keys().next().value!);
+        recent.set(text, pass);
       }
-      const asked = questionTypes(text);
-      const rareQuery = query.filter((q) => (df.get(q) ?? 0) <= RARE_DF);
+      const { bm, asked, rareQuery } = pass;
       const out: PassageScore[] = [];
       let top = 1e-9;
       passages.forEach((p, i) => {
@@ -190,10 +186,28 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
           match: raw / top,
           raw,
           typeHits: asked.filter((t) => p.types.has(t)),
-          rare: raw > 0 ? rareQuery.filter((q) => !p.title.has(q) && covers(q)) : [],
+          rare: raw > 0 && rareQuery.length > 0 ? rareQuery.filter((q) => !p.title.has(q) && covers(q)) : [],
         });
       });
       return out;
     },
   };
+
+  function firstPass(text: string): { bm: Float64Array; asked: string[]; rareQuery: string[] } {
+    const query = content(text);
+    // The question's own words weigh 1, their synonyms 0.5 (a synonym is weaker evidence).
+    const weights = new Map<string, number>();
+    for (const s of query) weights.set(s, 1);
+    for (const s of query) for (const t of synonyms.get(s) ?? []) if (!weights.has(t)) weights.set(t, 0.5);
+    const bm = new Float64Array(passages.length);
+    for (const [t, w] of weights) {
+      const list = postings.get(t);
+      if (!list) continue;
+      const i = idfs.get(t) ?? 0;
+      for (const [pi, tf] of list) bm[pi]! += (w * i * (tf * (K1 + 1))) / (tf + norm[pi]!);
+    }
+    const asked = questionTypes(text);
+    const rareQuery = query.filter((q) => (df.get(q) ?? 0) <= RARE_DF);
+    return { bm, asked, rareQuery };
+  }
 }
