@@ -150,6 +150,9 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
   passages.forEach((p, i) => {
     for (const [t, tf] of p.terms) (postings.get(t) ?? postings.set(t, []).get(t)!).push([i, tf]);
   });
+  const byEntry = new Map<string, number[]>();
+  passages.forEach((p, i) => (byEntry.get(p.entry) ?? byEntry.set(p.entry, []).get(p.entry)!).push(i));
+  const allIndices = passages.map((_, i) => i);
   const recent = new Map<string, { bm: Float64Array; asked: string[]; rareQuery: string[] }>();
   const norm = passages.map((p) => K1 * (1 - B + (B * p.length) / avgLength));
   const idfs = new Map([...df.keys()].map((t) => [t, idf(t)]));
@@ -169,13 +172,11 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
       }
       const { bm, asked, rareQuery } = pass;
       const out: PassageScore[] = [];
+      const indices = entries ? [...entries].flatMap((e) => byEntry.get(e) ?? []) : allIndices;
       let top = 1e-9;
-      passages.forEach((p, i) => {
-        if (entries && !entries.has(p.entry)) return;
-        top = Math.max(top, bm[i]!);
-      });
-      passages.forEach((p, i) => {
-        if (entries && !entries.has(p.entry)) return;
+      for (const i of indices) top = Math.max(top, bm[i]!);
+      for (const i of indices) {
+        const p = passages[i]!;
         const raw = bm[i]!;
         // A rare word counts as present when the passage has it or one of its synonyms ("ice" / "cold").
         const covers = (q: string) =>
@@ -188,7 +189,7 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
           typeHits: asked.filter((t) => p.types.has(t)),
           rare: raw > 0 && rareQuery.length > 0 ? rareQuery.filter((q) => !p.title.has(q) && covers(q)) : [],
         });
-      });
+      }
       return out;
     },
   };
