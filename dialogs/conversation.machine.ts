@@ -304,6 +304,7 @@ export function createConversationMachine(deps: DialogDeps) {
         return nlu ? didYouMeanPlan(nlu, s) : NO_PLAN;
       }),
       sayOutOfScope: say(() => outOfScopePlan()),
+      acknowledgeReassurance: say((context) => simplePlan(K.reassured, menuChoices(context), { misses: 0 })),
       greet: say((context) => simplePlan(K.greeting, menuChoices(context), { misses: 0 })),
       sayThanks: say((context) => simplePlan(K.thanks, menuChoices(context), { misses: 0 })),
       sayNotUnderstood: say((context, event) =>
@@ -386,6 +387,7 @@ export function createConversationMachine(deps: DialogDeps) {
       isConfidentQuestion: is('answer'),
       isCloseCall: is('didYouMean'),
       isOutOfScope: is('outOfScope'),
+      isReassured: is('reassured'),
       isGreeting: is('greeting'),
       isThanks: is('thanks'),
       isNoOffer: is('noOffer'),
@@ -538,6 +540,7 @@ export function createConversationMachine(deps: DialogDeps) {
             { guard: 'isFollowUp', actions: 'answerFollowUp' },
             { guard: 'isConfidentQuestion', actions: 'answerTopic' },
             { guard: 'isCloseCall', actions: 'offerDidYouMean' },
+            { guard: 'isReassured', actions: 'acknowledgeReassurance' },
             { guard: 'isOutOfScope', actions: 'sayOutOfScope' },
             { guard: 'isGreeting', actions: 'greet' },
             { guard: 'isThanks', actions: 'sayThanks' },

@@ -412,7 +412,16 @@ export type IdleCategory =
   | 'thanks'
   | 'noOffer'
   | 'empty'
-  | 'notUnderstood';
+  | 'notUnderstood'
+  | 'reassured';
+
+/**
+ * A statement that talks about a warning sign and reports none ("my bladder's fine", "no numbness
+ * anywhere"): acknowledged, never met with "I can't help with that".
+ */
+function isReassurance(nlu: Understanding): boolean {
+  return (nlu.mentions?.length ?? 0) > 0 && nlu.signals.length === 0 && !nlu.report?.question;
+}
 
 export function idleCategory(ctx: DialogContext, nlu: Understanding, s: Settings): IdleCategory {
   switch (nlu.intent) {
@@ -427,7 +436,7 @@ export function idleCategory(ctx: DialogContext, nlu: Understanding, s: Settings
     case 'thanks':
       return 'thanks';
     case 'out_of_scope':
-      return 'outOfScope';
+      return isReassurance(nlu) ? 'reassured' : 'outOfScope';
     case 'empty':
       return 'empty';
     case 'question':
@@ -439,7 +448,7 @@ export function idleCategory(ctx: DialogContext, nlu: Understanding, s: Settings
       if (didYouMeanTopics(nlu, s).length > 0) return 'didYouMean';
       return 'notSure';
     default:
-      return 'notUnderstood';
+      return nlu.intent === 'unknown' && isReassurance(nlu) ? 'reassured' : 'notUnderstood';
   }
 }
 

@@ -33,6 +33,7 @@ export const K = {
   orDidYouMean: 'kb.or_did_you_mean',
   notSure: 'kb.not_sure',
   outOfScope: 'kb.out_of_scope',
+  reassured: 'dialog.reassured',
   /** + the qualifier's name from knowledge/language.yaml ("kb.qualifier.pregnancy"). */
   qualifierPrefix: 'kb.qualifier.',
   noMore: 'kb.no_more',

@@ -194,6 +194,27 @@ describe('questions', () => {
     expect(r.outcome.answered).toBeUndefined();
   });
 
+  it('when a statement says a warning sign is absent ("my bladder is fine"), then it is acknowledged, not met with "out of scope"', () => {
+    const chat = new Chat();
+    chat.join();
+    const r = chat.send(nlu({ intent: 'out_of_scope', confidence: 0.8, mentions: ['ce.bladder'] }));
+    expect(keys(r.replies)).toEqual(['dialog.reassured']);
+    expect(r.outcome.outOfScope).toBeUndefined();
+    expect(r.outcome.disposition).toBeUndefined();
+  });
+
+  it('when an out-of-scope message talks about no warning sign, or reports one, then it is not taken as reassurance', () => {
+    const chat = new Chat();
+    chat.join();
+    expect(keys(chat.send(nlu({ intent: 'out_of_scope', confidence: 0.8 })).replies)).toEqual([
+      'kb.out_of_scope',
+    ]);
+    const flagged = chat.send(
+      nlu({ intent: 'out_of_scope', confidence: 0.8, mentions: ['ce.bladder'], signals: ['ce.bladder'] }),
+    );
+    expect(keys(flagged.replies)).not.toContain('dialog.reassured');
+  });
+
   it('when only one topic is fairly likely, then the bot never offers a one-item "did you mean" menu', () => {
     const chat = new Chat();
     chat.join();
