@@ -49,6 +49,8 @@ export interface Retriever {
   questionTypes(text: string): string[];
   /** Score every passage of the given entries (all entries when omitted). */
   score(text: string, entries?: ReadonlySet<string>): PassageScore[];
+  /** The BM25 score of every passage (index as in `passages`), without the per-passage details. */
+  raw(text: string): Float64Array;
   /** Stems of the question that carry meaning (stop words removed, synonyms not added). */
   contentTerms(text: string): string[];
 }
@@ -161,16 +163,9 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
     passages,
     questionTypes,
     contentTerms: content,
+    raw: (text) => passOf(text).bm,
     score(text, entries) {
-      // One message is scored several times (candidates, a rescue check, follow-ups): the BM25
-      // pass over the index runs once per text.
-      let pass = recent.get(text);
-      if (!pass) {
-        pass = firstPass(text);
-        if (recent.size >= 8) recent.delete(recent.keys().next().value!);
-        recent.set(text, pass);
-      }
-      const { bm, asked, rareQuery } = pass;
+      const { bm, asked, rareQuery } = passOf(text);
       const out: PassageScore[] = [];
       const indices = entries ? [...entries].flatMap((e) => byEntry.get(e) ?? []) : allIndices;
       let top = 1e-9;
@@ -178,21 +173,37 @@ export function buildRetriever(knowledge: Knowledge, words: RetrievalWords): Ret
       for (const i of indices) {
         const p = passages[i]!;
         const raw = bm[i]!;
-        // A rare word counts as present when the passage has it or one of its synonyms ("ice" / "cold").
-        const covers = (q: string) =>
-          p.terms.has(q) || [...(synonyms.get(q) ?? [])].some((t) => p.terms.has(t));
         out.push({
           entry: p.entry,
           ...(p.section ? { section: p.section } : {}),
           match: raw / top,
           raw,
           typeHits: asked.filter((t) => p.types.has(t)),
-          rare: raw > 0 && rareQuery.length > 0 ? rareQuery.filter((q) => !p.title.has(q) && covers(q)) : [],
+          rare:
+            raw > 0 && rareQuery.length > 0 ? rareQuery.filter((q) => !p.title.has(q) && covers(p, q)) : [],
         });
       }
       return out;
     },
   };
+
+  /** A rare word counts as present when the passage has it or one of its synonyms ("ice" / "cold"). */
+  function covers(p: Passage, q: string): boolean {
+    if (p.terms.has(q)) return true;
+    for (const t of synonyms.get(q) ?? []) if (p.terms.has(t)) return true;
+    return false;
+  }
+
+  /** One message is scored several times (candidates, a rescue check, follow-ups): one BM25 pass per text. */
+  function passOf(text: string): { bm: Float64Array; asked: string[]; rareQuery: string[] } {
+    let pass = recent.get(text);
+    if (!pass) {
+      pass = firstPass(text);
+      if (recent.size >= 8) recent.delete(recent.keys().next().value!);
+      recent.set(text, pass);
+    }
+    return pass;
+  }
 
   function firstPass(text: string): { bm: Float64Array; asked: string[]; rareQuery: string[] } {
     const query = content(text);

@@ -487,9 +487,12 @@ export function choosePassages(
       });
   }
   // Words the passage search finds anywhere also bring their entry in ("psoas" names no entry).
-  for (const s of retriever.score(text)) {
-    if (s.match >= 0.8 && s.raw >= 4 && !priors.has(s.entry)) priors.set(s.entry, 0.05);
-  }
+  const raw = retriever.raw(text);
+  const top = Math.max(1e-9, ...raw);
+  raw.forEach((r, i) => {
+    const entry = retriever.passages[i]!.entry;
+    if (r / top >= 0.8 && r >= 4 && !priors.has(entry)) priors.set(entry, 0.05);
+  });
   const types = retriever.questionTypes(text);
   const specific = aspect !== undefined || types.some((x) => x !== 'definition');
   const all = retriever.score(text, new Set(priors.keys()));
@@ -582,7 +585,7 @@ function domainQuestion(model: NluModel, text: string, ranked: readonly Predicti
   if (!retriever) return false;
   const best = ranked[0];
   if (best && best.label === OOS_LABEL && best.p >= 0.9) return false;
-  const top = Math.max(0, ...retriever.score(text).map((s) => s.raw));
+  const top = Math.max(0, ...retriever.raw(text));
   return top >= (best?.label === OOS_LABEL && best.p >= 0.7 ? 9 : 6);
 }
 
