@@ -3,7 +3,6 @@
  * time zone (knowledge/clinic.yaml). The clock is always passed in, so tests can pick any moment.
  */
 import type { Knowledge } from './load.js';
-import { isClinicOpen } from './render.js';
 import { DAYS, type Clinic } from './schema.js';
 
 export interface NextOpening {
@@ -31,6 +30,15 @@ const toMinutes = (hhmm: string) => {
   const [h, m] = hhmm.split(':').map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 };
+
+/** Whether the clinic is open at `now`, in the clinic's time zone. */
+export function isClinicOpen(clinic: Clinic, now: Date): boolean {
+  const { dayIndex, minutes } = localDayAndMinutes(clinic, now);
+  const hours = clinic.openingHours[DAYS[dayIndex]!];
+  if (!hours || hours === 'closed') return false;
+  const [open = '00:00', close = '00:00'] = hours.split('-');
+  return minutes >= toMinutes(open) && minutes < toMinutes(close);
+}
 
 /** The next time the clinic opens after `now` (undefined when every day is closed). */
 export function nextOpening(clinic: Clinic, now: Date): NextOpening | undefined {

@@ -157,23 +157,5 @@ function formatList(items: readonly string[], knowledge: Knowledge): string {
   return `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1]}`;
 }
 
-/** Whether the clinic is open at `now`, in the clinic's time zone. */
-export function isClinicOpen(clinic: Clinic, now: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: clinic.timezone,
-    weekday: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const day = get('weekday').toLowerCase() as (typeof DAYS)[number];
-  const hours = clinic.openingHours[day];
-  if (!hours || hours === 'closed') return false;
-  const minutes = Number(get('hour')) * 60 + Number(get('minute'));
-  const [open, close] = hours.split('-').map((t) => {
-    const [h, m] = t.split(':').map(Number);
-    return (h ?? 0) * 60 + (m ?? 0);
-  });
-  return minutes >= (open ?? 0) && minutes < (close ?? 0);
-}
+/** Kept here for existing callers; the opening-hours logic lives in hours.ts. */
+export { isClinicOpen } from './hours.js';
