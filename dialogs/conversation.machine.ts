@@ -341,7 +341,7 @@ export function createConversationMachine(deps: DialogDeps) {
       }),
       next: act(({ enqueue }) => enqueue.raise({ type: 'turn.next' })),
       askQuestion: act(({ context, enqueue }, { q, mode }: AskParams) =>
-        emit(enqueue, askPlan(context, q, mode)),
+        emit(enqueue, askPlan(context, q, mode, s)),
       ),
       answerMidTriage: say((context, event) => {
         const nlu = nluOf(event);

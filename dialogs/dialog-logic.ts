@@ -654,7 +654,7 @@ export function restartPatch(ctx: DialogContext): Partial<DialogContext> {
 /** first: asked; retry: in other words; resume: after a long gap; continue: after an aside; noted: after news about another sign. */
 export type AskMode = 'first' | 'retry' | 'resume' | 'continue' | 'noted';
 
-export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode): Plan {
+export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode, s?: Settings): Plan {
   const q = questionById(id)!;
   const choices = questionChoices(q);
   const ask = (key: string, extra: Choice[] = []): Reply => {
@@ -673,8 +673,15 @@ export function askPlan(ctx: DialogContext, id: QuestionId, mode: AskMode): Plan
     }
     case 'continue':
       return { replies: [{ key: K.triageContinue }, ask(askKey(id))] };
-    case 'noted':
+    case 'noted': {
+      // News of an urgent sign is told at once (be seen today), like a check opened by one, so a
+      // patient who leaves now still knows; the screen for emergency signs goes on.
+      const level = s ? assess(ctx.signals, s.triage).level : undefined;
+      if (level === 'U' && ctx.announced === undefined) {
+        return { replies: [{ key: K.triageNotedUrgent }, ask(askKey(id))], patch: { announced: 'U' } };
+      }
       return { replies: [{ key: K.triageNoted }, ask(askKey(id))] };
+    }
   }
 }
 

@@ -67,6 +67,7 @@ export const K = {
   triageStartReport: 'triage.start_report',
   triageStartUrgent: 'triage.start_urgent',
   triageNoted: 'triage.noted',
+  triageNotedUrgent: 'triage.noted_urgent',
   triageStopped: 'triage.stopped',
   triageResume: 'triage.resume',
   triageContinue: 'triage.continue',

@@ -155,6 +155,19 @@ describe('the grouped screen', () => {
     expect(other.context.answers).toEqual({ fever: 'no' });
   });
 
+  it('when the emergency screen gets news of an urgent sign of their own ("I have a fever"), then being seen today is said at once and the screen goes on', () => {
+    const chat = startTriage();
+    const r = chat.send(nlu({ intent: 'affirm', mentions: ['systemic.fever'] }));
+    expect(keys(r.replies)).toEqual(['triage.noted_urgent', 'triage.ask_emergency']);
+    expect(chat.state).toBe('triage.emergency');
+    expect(chat.context.announced).toBe('U');
+    // Said once: more news of the same level is only noted.
+    const again = startTriage();
+    again.send(nlu({ intent: 'affirm', mentions: ['systemic.fever'] }));
+    const r2 = again.send(nlu({ intent: 'affirm', mentions: ['history.cancer'] }));
+    expect(keys(r2.replies)).not.toContain('triage.noted_urgent');
+  });
+
   it('when "which of these?" gets several signs in words, then each is recorded; "not sure" asks them one at a time', () => {
     const chat = startTriage();
     chat.send(no());
