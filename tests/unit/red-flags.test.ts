@@ -40,6 +40,7 @@ describe('knowledge/red-flags.yaml', () => {
     ['bladder and bowels are fine', 'ce.bowel'],
     ['my cancer screening was clear', 'history.cancer'],
     ["I'm not numb anywhere", 'ce.saddle_numbness'],
+    ['do steroid pills work for a trapped nerve', 'infection.risk'],
   ])('when the patient says "%s", then %s is not set', (text, signal) => {
     expect(signalsOf(text)).not.toContain(signal);
   });
@@ -56,6 +57,7 @@ describe('knowledge/red-flags.yaml', () => {
     ['i wet myslef last night', 'ce.bladder'],
     ['my bum is numbbbb', 'ce.saddle_numbness'],
     ['i think ive lost controll of my bladder', 'ce.bladder'],
+    ['I have been taking steroid tablets for my lungs for years', 'infection.risk'],
   ])('when the patient says "%s", then %s is set', (text, signal) => {
     expect(signalsOf(text)).toContain(signal);
   });
