@@ -78,6 +78,8 @@ export interface NluModel {
   general: ReadonlySet<string>;
   /** Entries that are treatments (a follow-up's "work" means "help" after one of them). */
   treatments: ReadonlySet<string>;
+  /** The body parts and symptom words this bot covers (language.yaml symptomReport body + symptoms). */
+  bodyTalk?: RegExp;
   /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
   afterTreatment(text: string): string;
   /** Stems of this domain's own words (in entry examples, never in out-of-scope ones). */
@@ -206,7 +208,15 @@ export function buildNluModel(
       ...(q.about ? { about: new Set(q.about) } : {}),
     })),
     ...(input.language.symptomReport
-      ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical) }
+      ? {
+          symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical),
+          bodyTalk: new RegExp(
+            `\\b(?:${[...input.language.symptomReport.body, ...input.language.symptomReport.symptoms]
+              .map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+              .filter(Boolean)
+              .join('|')})\\b`,
+          ),
+        }
       : {}),
   };
 }
@@ -402,10 +412,25 @@ export function understand(
     (mentioned.length > 0 && best.p < MENTION_OVERRIDE_BELOW) ||
     domainQuestion(model, corrected, ranked);
   const domainWords = domainWordCount(model, corrected);
-  if (inScope || domainWords >= 2) {
+  // A question in this bot's words (the bum, the leg, pain) that the classifier spreads over several
+  // of our topics, with little for "out of scope": ours, though no single entry is sure.
+  const spread = bodyQuestion(model, corrected, ranked);
+  if (inScope || domainWords >= 2 || spread) {
     const passages = choosePassages(model, corrected, ranked, mentioned, aspect);
     const decided = decide(passages, ranked, mentioned);
     if (decided) return withExtras(model, corrected, { ...base, intent: 'question', ...decided });
+    // The passage that matches the question best is answered, the next entries offered with it.
+    const best = passages[0];
+    if (spread && best && best.match >= 0.5 && best.raw >= 5) {
+      const rest = [...new Set(passages.map((p) => p.entry))].filter((id) => id !== best.entry).slice(0, 2);
+      return withExtras(model, corrected, {
+        ...base,
+        intent: 'question',
+        ...(best.section ? { aspect: best.section } : {}),
+        topics: [{ id: best.entry, confidence: 0.45 }, ...rest.map((id) => ({ id, confidence: 0.36 }))],
+        confidence: 0.45,
+      });
+    }
     // A message full of this domain's words is never "out of scope": offer the nearest entries.
     const near = [...new Set(passages.map((p) => p.entry))].slice(0, 3);
     if (domainWords >= 2 && near.length >= 2)
@@ -569,6 +594,23 @@ function decide(
     });
   }
   return { topics, ...(top.section ? { aspect: top.section } : {}), confidence };
+}
+
+/**
+ * Whether a message talks about this bot's body parts or symptoms and the classifier reads it as
+ * ours: its topics together are likely, out of scope is not.
+ */
+function bodyQuestion(model: NluModel, text: string, ranked: readonly Prediction[]): boolean {
+  if (!model.bodyTalk?.test(text)) return false;
+  const best = ranked[0];
+  if (!best?.label.startsWith(TOPIC)) return false;
+  let mass = 0;
+  let oos = 0;
+  for (const p of ranked) {
+    if (p.label.startsWith(TOPIC)) mass += p.p;
+    else if (p.label === OOS_LABEL) oos = p.p;
+  }
+  return mass >= 0.8 && oos < 0.15;
 }
 
 /** How many distinct words of this domain (see buildNluModel: domainStems) the message has. */
