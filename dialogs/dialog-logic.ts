@@ -268,6 +268,8 @@ function handoffReason(ctx: DialogContext): HandoffReason {
     : 'requested';
 }
 
+const HARMLESS_COMMANDS: ReadonlySet<Intent> = new Set<Intent>(['help']);
+
 /** The events one message raises, in order: welcome, idle return, then a red flag, a command, or the message. */
 export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings): TurnEvent[] {
   const nlu = readChoice(raw);
@@ -278,7 +280,9 @@ export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings
   if (ctx.resumed) events.push({ type: 'turn.idleReturn' });
   if (!ctx.welcomed && isBareOpening(nlu)) return events;
   const command = COMMANDS[nlu.intent];
-  if (command && nlu.confidence >= s.thresholds.answer) {
+  // "What can you do?" costs nothing if misread: it is taken from a lower confidence.
+  const needed = HARMLESS_COMMANDS.has(nlu.intent) ? s.thresholds.answerWithAlternatives : s.thresholds.answer;
+  if (command && nlu.confidence >= needed) {
     events.push(
       command === 'turn.handoff'
         ? { type: command, reason: handoffReason(ctx) }
@@ -498,12 +502,15 @@ export function relatedTopics(entry: string, s: Settings, exclude: readonly stri
 }
 
 export function answerPlan(target: AnswerTarget, s: Settings, withRelated = true, nlu?: Understanding): Plan {
-  if (nlu?.qualifier) return qualifierPlan(target, nlu.qualifier);
+  if (nlu?.qualifier && !nlu.qualifierThenAnswer) return qualifierPlan(target, nlu.qualifier);
   const slots: Record<string, string> = {
     entry: target.entry,
     ...(target.section ? { section: target.section } : {}),
   };
-  const replies: Reply[] = [{ key: K.answer, slots }];
+  const replies: Reply[] = [
+    ...(nlu?.qualifier ? [{ key: `${K.qualifierPrefix}${nlu.qualifier}` }] : []),
+    { key: K.answer, slots },
+  ];
   // A second question in the same message gets its own short answer.
   const also = nlu?.also;
   if (

@@ -125,6 +125,8 @@ export interface Understanding {
    * `qualifiers`: pregnancy, children, medicines together, their own records).
    */
   qualifier?: string;
+  /** The qualifier's reply comes before the general answer, not instead of it ("can you tell me if I have X?"). */
+  qualifierThenAnswer?: boolean;
   /** A second question in the same message ("heat or ice, and how long will it take?"). */
   also?: { topic: string; aspect?: Aspect };
   /** The message describes symptoms (the writer's own or someone else's): see SymptomReport. */

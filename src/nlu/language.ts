@@ -63,7 +63,14 @@ export const languageFileSchema = z
     qualifiers: z
       .record(
         z.string().regex(/^[a-z0-9_]+$/),
-        z.object({ words: phrases, about: z.array(z.string()).optional() }).strict(),
+        z
+          .object({
+            words: phrases,
+            about: z.array(z.string()).optional(),
+            unless: phrases.optional(),
+            thenAnswer: z.boolean().optional(),
+          })
+          .strict(),
       )
       .optional(),
     /** Words that show a message describes symptoms (src/nlu/symptom-report.ts). */

@@ -85,7 +85,13 @@ export interface NluModel {
   /** Stems of this domain's own words (in entry examples, never in out-of-scope ones). */
   domainStems: ReadonlySet<string>;
   /** Qualifiers the knowledge cannot answer for the person (pregnancy, children, ...). */
-  qualifiers: ReadonlyArray<{ name: string; re: RegExp; about?: ReadonlySet<string> }>;
+  qualifiers: ReadonlyArray<{
+    name: string;
+    re: RegExp;
+    about?: ReadonlySet<string>;
+    unless?: RegExp;
+    thenAnswer?: boolean;
+  }>;
   /** Symptom reports, someone else's signs, warning signs talked about (absent: language.yaml has no list). */
   symptoms?: SymptomReader;
 }
@@ -202,20 +208,15 @@ export function buildNluModel(
         .join(' '),
     qualifiers: Object.entries(input.language.qualifiers ?? {}).map(([name, q]) => ({
       name,
-      re: new RegExp(
-        `\\b(?:${q.words.map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`,
-      ),
+      re: anyWord(q.words),
+      ...(q.unless ? { unless: anyWord(q.unless) } : {}),
       ...(q.about ? { about: new Set(q.about) } : {}),
+      ...(q.thenAnswer ? { thenAnswer: true } : {}),
     })),
     ...(input.language.symptomReport
       ? {
           symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical),
-          bodyTalk: new RegExp(
-            `\\b(?:${[...input.language.symptomReport.body, ...input.language.symptomReport.symptoms]
-              .map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-              .filter(Boolean)
-              .join('|')})\\b`,
-          ),
+          bodyTalk: anyWord([...input.language.symptomReport.body, ...input.language.symptomReport.symptoms]),
         }
       : {}),
   };
@@ -613,6 +614,12 @@ function bodyQuestion(model: NluModel, text: string, ranked: readonly Prediction
   return mass >= 0.8 && oos < 0.15;
 }
 
+/** One expression matching any of the phrases as whole words, on canonical() text. */
+function anyWord(phrases: readonly string[]): RegExp {
+  const escaped = phrases.map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).filter(Boolean);
+  return new RegExp(`\\b(?:${escaped.join('|')})\\b`);
+}
+
 /** How many distinct words of this domain (see buildNluModel: domainStems) the message has. */
 function domainWordCount(model: NluModel, text: string): number {
   const stems = new Set(canonical(text).split(' ').filter(Boolean).map(stem));
@@ -635,9 +642,9 @@ function domainQuestion(model: NluModel, text: string, ranked: readonly Predicti
 function withExtras(model: NluModel, text: string, u: Understanding): Understanding {
   const entry = u.topics[0]?.id;
   const qualifier = model.qualifiers.find(
-    (q) => q.re.test(text) && (!q.about || (entry && q.about.has(entry))),
+    (q) => q.re.test(text) && !q.unless?.test(text) && (!q.about || (entry && q.about.has(entry))),
   );
-  if (qualifier) return { ...u, qualifier: qualifier.name };
+  if (qualifier) return { ...u, qualifier: qualifier.name, ...(qualifier.thenAnswer ? { qualifierThenAnswer: true } : {}) };
   const also = entry ? secondQuestion(model, text, entry, u.aspect) : undefined;
   return also ? { ...u, also } : u;
 }

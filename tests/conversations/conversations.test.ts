@@ -35,6 +35,10 @@ interface Expect {
   booking?: boolean;
   forget?: boolean;
   restarted?: boolean;
+  /** The reply says first that this part cannot be answered for the person (a language.yaml qualifier). */
+  qualified?: string;
+  /** What the bot can do. */
+  help?: boolean;
 }
 
 interface Conversation {
@@ -96,6 +100,8 @@ function check(result: BrainResult, e: Expect): string[] {
   if (e.booking) need(!!o.bookingOffered || keys.includes(K.bookingInfo), 'booking information');
   if (e.forget) need(!!o.forget, 'forget-me');
   if (e.restarted) need(keys.includes(K.restarted), 'a restart');
+  if (e.qualified) need(keys.includes(`${K.qualifierPrefix}${e.qualified}`), `the ${e.qualified} qualifier`);
+  if (e.help) need(keys.includes(K.help), 'what the bot can do');
   return wrong;
 }
 
