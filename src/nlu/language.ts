@@ -35,6 +35,10 @@ export const languageFileSchema = z
         stopwords: phrases,
         synonyms: z.array(phrases),
         afterTreatment: z.record(z.string(), z.string()).optional(),
+        /** Words asking beyond the topic being discussed ("what else can cause it?", "any other causes?"). */
+        otherThanThis: phrases.optional(),
+        /** Words before a treatment the patient wants other than ("I don't want pills", "apart from surgery"). */
+        excluding: phrases.optional(),
         questionTypes: z.record(
           z.string().regex(/^[a-z0-9_]+$/),
           z
@@ -123,6 +127,8 @@ export interface LanguageModel {
   aspect(text: string): Aspect | undefined;
   /** True when the message points back at the current topic ("is IT serious?"). */
   pointsBack(text: string): boolean;
+  /** True when a follow-up asks beyond the current topic ("what ELSE can cause it?"). */
+  otherThanThis(text: string): boolean;
   /** A statement's yes/no polarity ("I've never had cancer" -> deny), or undefined when mixed or none. */
   polarity(text: string): 'affirm' | 'deny' | undefined;
   /** The one offered option whose words the message carries ("sitting for a long time" -> option:sitting). */
@@ -161,6 +167,11 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     (kind) => [kind, new Set(file.answers[kind].map(canonical).filter(Boolean))] as const,
   );
   // Aspect cues match on word stems, so "prevent" also finds "prevented" and "preventing".
+  const otherList = file.retrieval?.otherThanThis ?? [];
+  const otherThanThis =
+    otherList.length > 0
+      ? new RegExp(`\\b(?:${otherList.map((p) => escape(stemmed(p))).filter(Boolean).join('|')})\\b`)
+      : undefined;
   const aspectPatterns = (Object.entries(file.aspects) as Array<[Aspect, string[]]>).map(
     ([aspect, list]) => ({
       aspect,
@@ -222,18 +233,23 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
     aspect(text) {
       const s = stemmed(text);
       // "tell me more" wins over the aspect words it may contain.
+      // "What else" with an aspect asks that aspect beyond this topic ("what else can cause it?").
       const more = aspectPatterns.find((p) => p.aspect === 'more');
-      if (more?.re.test(s)) return 'more';
+      const moreMatch = more?.re.exec(s);
+      if (moreMatch && !otherThanThis?.test(moreMatch[0])) return 'more';
       let best: { aspect: Aspect; at: number } | undefined;
       for (const { aspect, re } of aspectPatterns) {
         if (aspect === 'more') continue;
         const m = re.exec(s);
         if (m && (!best || m.index < best.at)) best = { aspect, at: m.index };
       }
-      return best?.aspect;
+      return best?.aspect ?? (moreMatch ? 'more' : undefined);
     },
     pointsBack(text) {
       return pronouns.test(canonical(text));
+    },
+    otherThanThis(text) {
+      return otherThanThis?.test(stemmed(text)) ?? false;
     },
     polarity(text) {
       const s = stemmed(text);

@@ -48,6 +48,8 @@ export interface Thresholds {
 
 /** Intents a follow-up that points back at the topic is read over ("so what should I do instead?"). */
 const FOLLOW_UP_OVER: ReadonlySet<string> = new Set(['start_triage', 'help']);
+/** Below this, a symptom-check request gives way to a follow-up question ("should I check with someone first?"). */
+const FOLLOW_UP_INTENT_SURE = 0.6;
 
 /** A named topic may reorder candidates only while the classifier's best guess is below this. */
 const MENTION_OVERRIDE_BELOW = 0.5;
@@ -74,10 +76,15 @@ export interface NluModel {
   thresholds: Thresholds;
   /** Finds the passage (overview or section) that holds the fact asked; absent without retrieval words. */
   retriever?: Retriever;
-  /** General entries (types cause, symptom, faq): naming one does not change the topic of a pointing follow-up. */
+  /**
+   * General and front-desk entries (types cause, symptom, faq, front-desk): naming one does not change
+   * the topic of a pointing follow-up ("what else can bring IT on?" is not about what to bring).
+   */
   general: ReadonlySet<string>;
   /** Entries that are treatments (a follow-up's "work" means "help" after one of them). */
   treatments: ReadonlySet<string>;
+  /** Words before what the patient wants other than ("apart from surgery"), with what follows them. */
+  excluding?: RegExp;
   /** The body parts and symptom words this bot covers (language.yaml symptomReport body + symptoms). */
   bodyTalk?: RegExp;
   /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
@@ -195,7 +202,7 @@ export function buildNluModel(
     domainStems,
     general: new Set(
       [...input.knowledge.topics.values()]
-        .filter((e) => e.type === 'cause' || e.type === 'symptom' || e.type === 'faq')
+        .filter((e) => e.type === 'cause' || e.type === 'symptom' || e.type === 'faq' || e.type === 'front-desk')
         .map((e) => e.id),
     ),
     treatments: new Set(
@@ -206,6 +213,14 @@ export function buildNluModel(
         .split(' ')
         .map((w) => input.language.retrieval?.afterTreatment?.[w] ?? w)
         .join(' '),
+    ...(input.language.retrieval?.excluding
+      ? {
+          excluding: new RegExp(
+            `${anyWord(input.language.retrieval.excluding).source} ((?:\\w+ ?){1,5})`,
+            'g',
+          ),
+        }
+      : {}),
     qualifiers: Object.entries(input.language.qualifiers ?? {}).map(([name, q]) => ({
       name,
       re: anyWord(q.words),
@@ -301,9 +316,16 @@ export function understand(
   // After a treatment, "does it work?" asks whether it helps, not about a job.
   const corrected =
     context.topic && model.treatments.has(context.topic) ? model.afterTreatment(typed) : typed;
-  const aspect = model.language.aspect(corrected);
-  const mentioned = model.mentions.filter((m) => m.re.test(corrected)).map((m) => m.id);
-  const ranked = classify(model, corrected);
+  // "I don't want pills, what else?": the entry named after such words is not what is asked for,
+  // and other treatments are.
+  const unwanted = excludedEntries(model, corrected);
+  const aspect =
+    model.language.aspect(corrected) ??
+    ([...unwanted].some((id) => model.treatments.has(id)) ? ('treatment' as const) : undefined);
+  const mentioned = model.mentions
+    .filter((m) => m.re.test(corrected) && !unwanted.has(m.id))
+    .map((m) => m.id);
+  const ranked = without(classify(model, corrected), unwanted);
   const best = ranked[0] ?? { label: OOS_LABEL, p: 1 };
   const t = model.thresholds;
   const intentConfident = best.label.startsWith(INTENT) && best.p >= t.intent;
@@ -333,11 +355,26 @@ export function understand(
       intentConfident &&
       best.label !== `${INTENT}tell_me_more` &&
       !(
-        (points || aspect !== undefined) &&
+        (points ||
+          aspect !== undefined ||
+          (asking && best.label === `${INTENT}start_triage` && best.p < FOLLOW_UP_INTENT_SURE)) &&
         FOLLOW_UP_OVER.has(best.label.slice(INTENT.length)) &&
         signals.length === 0
       );
     if (short && asks && !intentWins) {
+      // "What else can cause it?": the general entry for what is asked, not this topic again.
+      const beyond =
+        aspect && model.language.otherThanThis(corrected)
+          ? DEFAULT_ASPECT_FALLBACK[aspect]
+          : undefined;
+      if (beyond && beyond !== context.topic && model.sections.has(beyond))
+        return withExtras(model, corrected, {
+          ...base,
+          intent: 'question',
+          ...(model.sections.get(beyond)?.has(aspect!) ? { aspect } : {}),
+          topics: [{ id: beyond, confidence: 0.9 }],
+          confidence: 0.9,
+        });
       // An aspect the topic has a section for ("how is it treated?"): that section.
       if (aspect && model.sections.get(context.topic)?.has(aspect))
         return withExtras(model, corrected, {
@@ -411,13 +448,20 @@ export function understand(
     (best.label.startsWith(TOPIC) && best.p >= t.accept) ||
     (mentioned.length > 0 && best.label !== OOS_LABEL) ||
     (mentioned.length > 0 && best.p < MENTION_OVERRIDE_BELOW) ||
+    // "What's the psoas?": a short "what is" question naming one of our entries' own words.
+    (mentioned.length > 0 &&
+      words.split(' ').length <= 6 &&
+      (model.retriever?.questionTypes(corrected).includes('definition') ?? false)) ||
     domainQuestion(model, corrected, ranked);
   const domainWords = domainWordCount(model, corrected);
   // A question in this bot's words (the bum, the leg, pain) that the classifier spreads over several
   // of our topics, with little for "out of scope": ours, though no single entry is sure.
-  const spread = bodyQuestion(model, corrected, ranked);
+  // Asking for something other than a named treatment is ours too.
+  const spread = bodyQuestion(model, corrected, ranked) || unwanted.size > 0;
   if (inScope || domainWords >= 2 || spread) {
-    const passages = choosePassages(model, corrected, ranked, mentioned, aspect);
+    const passages = choosePassages(model, corrected, ranked, mentioned, aspect).filter(
+      (p) => !unwanted.has(p.entry),
+    );
     const decided = decide(passages, ranked, mentioned);
     if (decided) return withExtras(model, corrected, { ...base, intent: 'question', ...decided });
     // The passage that matches the question best is answered, the next entries offered with it.
@@ -432,6 +476,16 @@ export function understand(
         confidence: 0.45,
       });
     }
+    // Something other than a treatment, and nothing more specific asked: the kinds of treatment.
+    const overview = DEFAULT_ASPECT_FALLBACK.treatment;
+    if ([...unwanted].some((id) => model.treatments.has(id)) && overview && model.sections.has(overview))
+      return {
+        ...base,
+        intent: 'question',
+        ...(model.sections.get(overview)?.has('more') ? { aspect: 'more' as const } : {}),
+        topics: [{ id: overview, confidence: 0.62 }],
+        confidence: 0.62,
+      };
     // A message full of this domain's words is never "out of scope": offer the nearest entries.
     const near = [...new Set(passages.map((p) => p.entry))].slice(0, 3);
     if (domainWords >= 2 && near.length >= 2)
@@ -612,6 +666,26 @@ function bodyQuestion(model: NluModel, text: string, ranked: readonly Prediction
     else if (p.label === OOS_LABEL) oos = p.p;
   }
   return mass >= 0.8 && oos < 0.15;
+}
+
+/** Entries named right after words such as "don't want", "apart from", "instead of". */
+function excludedEntries(model: NluModel, text: string): ReadonlySet<string> {
+  const out = new Set<string>();
+  if (!model.excluding) return out;
+  for (const m of text.matchAll(model.excluding)) {
+    const after = m[1] ?? '';
+    for (const mention of model.mentions) if (mention.re.test(after)) out.add(mention.id);
+  }
+  return out;
+}
+
+/** The classifier's reading without the unwanted entries, the rest scaled back up to sum as before. */
+function without(ranked: Prediction[], unwanted: ReadonlySet<string>): Prediction[] {
+  if (unwanted.size === 0) return ranked;
+  const drop = (p: Prediction) => p.label.startsWith(TOPIC) && unwanted.has(p.label.slice(TOPIC.length));
+  const removed = ranked.filter(drop).reduce((sum, p) => sum + p.p, 0);
+  const scale = removed < 1 ? 1 / (1 - removed) : 1;
+  return ranked.filter((p) => !drop(p)).map((p) => ({ ...p, p: p.p * scale }));
 }
 
 /** One expression matching any of the phrases as whole words, on canonical() text. */
