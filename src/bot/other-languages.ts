@@ -24,7 +24,8 @@ import path from 'node:path';
 import { francAll } from 'franc-min';
 import type { Knowledge } from '../knowledge/load.js';
 import { ContentError } from '../knowledge/problems.js';
-import { compileRedFlags, loadRedFlagTable, type RedFlagDetector } from '../nlu/red-flags.js';
+import { loadRedFlagTable } from '../knowledge/clinical-tables.js';
+import { compileRedFlags, type RedFlagDetector } from '../nlu/red-flags.js';
 
 export const OTHER_LANGUAGE_PREFIX = 'other_language.';
 export const OTHER_LANGUAGE_FALLBACK = 'other_language.other';

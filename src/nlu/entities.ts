@@ -7,6 +7,7 @@
  * `expecting` (what the last question asked for) it is read only as that.
  */
 import type { BodyLocation, Entities, NluContext } from '../../dialogs/types.js';
+import { fold } from '../text/fold.js';
 
 export interface EntityOptions {
   /** The current time, for "since Monday" / "since Christmas". Without it those are not resolved. */
@@ -67,15 +68,9 @@ function parseNumber(raw: string): number | undefined {
   return unit !== undefined && unit < 10 ? tens + unit : undefined;
 }
 
-/** Lower-case, fold accents, drop apostrophes ("i'm" -> "im"), single spaces. */
+/** The one fold (src/text/fold.ts), apostrophes dropped ("i'm" -> "im"), single spaces. */
 function normalise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/['\u2018\u2019\u201b\u02bc\u0060\u00b4]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return fold(text).replace(/'/g, '').replace(/\s+/g, ' ').trim();
 }
 
 /** A negation word shortly before `index` in the same clause ("not in my foot"). */

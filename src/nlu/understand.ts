@@ -25,12 +25,12 @@ import {
   type TrainOptions,
 } from './classifier.js';
 import { extractEntities } from './entities.js';
-import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
+import { compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
-import { stem } from './text.js';
-import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
+import { normalize as canonical, stem } from '../text/fold.js';
+import { createSpellingCorrector, type SpellingCorrector } from '../text/typos.js';
 import { compileSymptomReader, type SymptomReader } from './symptom-report.js';
 
 export const OOS_LABEL = 'oos';
@@ -206,7 +206,7 @@ export function buildNluModel(
       ...(q.about ? { about: new Set(q.about) } : {}),
     })),
     ...(input.language.symptomReport
-      ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical) }
+      ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, input.language.words) }
       : {}),
   };
 }
