@@ -20,6 +20,7 @@
  */
 import type { RedFlagGap } from '../../dialogs/types.js';
 import type { RedFlagNetFile, RedFlagTable } from '../knowledge/clinical-tables.js';
+import { fold } from '../text/fold.js';
 import {
   loadClassifier,
   trainClassifier,
@@ -109,10 +110,11 @@ export function netSettings(table: RedFlagTable, file: RedFlagNetFile): NetSetti
   };
 }
 
-const WORD_RE = /[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)*/gu;
+const WORD_RE = /[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu;
 
+/** The words of a text through the one fold, apostrophes dropped ("can't" -> "cant"). */
 function words(text: string): string[] {
-  return (text.toLowerCase().match(WORD_RE) ?? []).map((w) => w.replace(/['\u2019]/g, ''));
+  return (fold(text).match(WORD_RE) ?? []).map((w) => w.replace(/'/g, ''));
 }
 
 /** How many words after a negation word are marked as negated (up to punctuation or a break word). */
@@ -128,14 +130,14 @@ const DENIAL_REACH = 6;
 export function markNegation(text: string, settings: Pick<NetSettings, 'negations' | 'scopeBreaks'>): string {
   const out: string[] = [];
   let reach = 0;
-  for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)*|[.,;:!?()\n]/gu)) {
+  for (const m of fold(text).matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)*|[.,;:!?()\n]/gu)) {
     const raw = m[0];
     if (!/^[\p{L}\p{N}]/u.test(raw)) {
       reach = 0;
       out.push(raw);
       continue;
     }
-    const w = raw.replace(/['\u2019]/g, '');
+    const w = raw.replace(/'/g, '');
     if (settings.negations.has(w)) {
       out.push(w);
       reach = NEGATION_REACH;
