@@ -16,6 +16,7 @@ import {
   type RedFlagNetFile,
   type RedFlagTable,
 } from './clinical-tables.js';
+import { fold } from '../text/fold.js';
 import { languageFileSchema, type LanguageFile } from './language-file.js';
 import { ContentError, type Problem } from './problems.js';
 import { readingLevel } from './readability.js';
@@ -288,9 +289,9 @@ export function loadKnowledgeOrThrow(dir: string, options: LoadOptions = {}): Kn
   return result.knowledge;
 }
 
+/** The one fold (src/text/fold.ts), every run of non-letters one space: "Don’t sit!" and "don't sit" are one example. */
 export function normaliseExample(example: string): string {
-  return example
-    .toLowerCase()
+  return fold(example)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }

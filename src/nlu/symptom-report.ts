@@ -11,7 +11,7 @@
  */
 import type { Entities, SymptomReport } from '../../dialogs/types.js';
 import type { LanguageWords, SymptomReportFile } from '../knowledge/language-file.js';
-import { normalize } from '../text/fold.js';
+import { fold, normalize } from '../text/fold.js';
 import type { RedFlagDetector } from './red-flags.js';
 
 export type { SymptomReportFile };
@@ -133,8 +133,8 @@ export function compileSymptomReader(
       // symptoms mentions the other person as context ("my back is sore from lifting my grandad").
       if (aboutOther && !selfRef) {
         const mine = new Set(signals);
-        // Read from the typed words (contractions kept: the detector knows "havent" and "hasnt").
-        const typed = text.toLowerCase().replace(/['\u2018\u2019]/g, '');
+        // Read from the typed words, folded (contractions kept: the detector knows "havent" and "hasnt").
+        const typed = fold(text).replace(/'/g, '');
         const theirs = detector.detect(asTheirs(typed)).signals.filter((x) => !mine.has(x));
         otherSignals = theirs.some((x) => !history.has(x)) ? theirs : [];
       }
