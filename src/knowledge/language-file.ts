@@ -125,6 +125,10 @@ export const languageFileSchema = z
     symptomReport: symptomReportSchema.optional(),
     /** Small words the short-answer and statement readers use (src/nlu/language.ts). */
     words: wordsSchema,
+    /** Words for where the pain is, by body area (src/nlu/entities.ts). */
+    bodyLocations: z
+      .object({ low_back: phrases, buttock: phrases, thigh: phrases, below_knee: phrases, foot: phrases })
+      .strict(),
   })
   .strict();
 

@@ -24,7 +24,7 @@ import {
   type TextClassifier,
   type TrainOptions,
 } from './classifier.js';
-import { extractEntities } from './entities.js';
+import { compileEntityWords, extractEntities, type EntityWords } from './entities.js';
 import { compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
@@ -86,6 +86,8 @@ export interface NluModel {
   qualifiers: ReadonlyArray<{ name: string; re: RegExp; about?: ReadonlySet<string> }>;
   /** Symptom reports, someone else's signs, warning signs talked about (absent: language.yaml has no list). */
   symptoms?: SymptomReader;
+  /** The entity reader's words (language.yaml `words.negators`, `bodyLocations`). */
+  entityWords: EntityWords;
 }
 
 export interface BuildInput {
@@ -208,6 +210,7 @@ export function buildNluModel(
     ...(input.language.symptomReport
       ? { symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, input.language.words) }
       : {}),
+    entityWords: compileEntityWords(input.language),
   };
 }
 
@@ -222,7 +225,11 @@ export function understand(
   model: NluModel,
   options: UnderstandOptions = {},
 ): Understanding {
-  const entities: Entities = extractEntities(text, { now: options.now, expecting: context.expecting });
+  const entities: Entities = extractEntities(text, {
+    now: options.now,
+    expecting: context.expecting,
+    words: model.entityWords,
+  });
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
   // Signs only: the dialog machine applies the triage table to them (once, with the conversation's).
