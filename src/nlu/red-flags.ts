@@ -2,10 +2,11 @@
  * Red-flag detector: free text -> clinical signals, from the rule table in knowledge/red-flags.yaml.
  *
  * How a message is read (the pattern language itself is described in the YAML's header):
- * 1. Tokenise: lower-case words without apostrophes ("can't" -> "cant"); sentence punctuation
- *    becomes a clause boundary token "|". Each token keeps its character span in the original text.
+ * 1. Tokenise: words through the one fold (src/text/fold.ts), apostrophes dropped ("can't" ->
+ *    "cant"), a possessive "'s" dropped ("mum's" -> "mum"); sentence punctuation becomes a clause
+ *    boundary token "|". Each token keeps its character span in the original text.
  * 2. Typos: a word of 5+ letters that is neither in the table's own words nor a known English word
- *    is replaced by the table word at edit distance 1 (natural's Damerau-Levenshtein), if any.
+ *    is replaced by the table word one edit away (src/text/typos.ts, the likeliest slip), if any.
  * 3. Every rule's patterns, precompiled into one regular expression over the token string, are
  *    searched, each only at the tokens that one of its patterns can start with (an index built
  *    from the patterns, so a long table stays fast). A match is dropped when
