@@ -281,7 +281,9 @@ export function routeMessage(ctx: DialogContext, raw: Understanding, s: Settings
   if (!ctx.welcomed && isBareOpening(nlu)) return events;
   const command = COMMANDS[nlu.intent];
   // "What can you do?" costs nothing if misread: it is taken from a lower confidence.
-  const needed = HARMLESS_COMMANDS.has(nlu.intent) ? s.thresholds.answerWithAlternatives : s.thresholds.answer;
+  const needed = HARMLESS_COMMANDS.has(nlu.intent)
+    ? s.thresholds.answerWithAlternatives
+    : s.thresholds.answer;
   if (command && nlu.confidence >= needed) {
     events.push(
       command === 'turn.handoff'

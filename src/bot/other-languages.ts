@@ -18,13 +18,14 @@
  * - `replyKey(code)`: the staff's message in that language when the clinic speaks it, else the
  *   English one (knowledge/messages/other-languages.yaml).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { francAll } from 'franc-min';
 import type { Knowledge } from '../knowledge/load.js';
 import { ContentError } from '../knowledge/problems.js';
-import { compileRedFlags, loadRedFlagTable, type RedFlagDetector } from '../nlu/red-flags.js';
+import { loadRedFlagTable } from '../knowledge/clinical-tables.js';
+import { englishLexicon } from '../text/typos.js';
+import { compileRedFlags, type RedFlagDetector } from '../nlu/red-flags.js';
 
 export const OTHER_LANGUAGE_PREFIX = 'other_language.';
 export const OTHER_LANGUAGE_FALLBACK = 'other_language.other';
@@ -62,23 +63,10 @@ interface Table {
 /** Red-flag tables of other languages: knowledge/languages/red-flags.<iso 639-1>.yaml. */
 const TABLES: ReadonlyArray<{ file: string; code: string }> = [{ file: 'red-flags.es.yaml', code: 'spa' }];
 
-let englishWords: ReadonlySet<string> | undefined;
-/** natural's English part-of-speech lexicon (~93k words), read once by deep path. */
-function english(): ReadonlySet<string> {
-  if (!englishWords) {
-    const file = createRequire(import.meta.url).resolve(
-      'natural/lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json',
-    );
-    const words = Object.keys(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
-    englishWords = new Set(words.map((w) => w.toLowerCase()));
-  }
-  return englishWords;
-}
-
 function englishShare(text: string): number {
   const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   if (words.length === 0) return 1;
-  const known = english();
+  const known = englishLexicon();
   return words.filter((w) => known.has(w)).length / words.length;
 }
 

@@ -8,9 +8,16 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Aspect } from '../../dialogs/types.js';
-import { languageFileSchema, type LanguageFile } from '../nlu/language.js';
-import { loadRedFlagNetFile, type RedFlagNetFile } from '../nlu/red-flag-net.js';
-import { loadRedFlagTable, loadTriageTable, type LoadedTriageTable, type RedFlagTable } from '../nlu/red-flags.js';
+import {
+  loadRedFlagNetFile,
+  loadRedFlagTable,
+  loadTriageTable,
+  type LoadedTriageTable,
+  type RedFlagNetFile,
+  type RedFlagTable,
+} from './clinical-tables.js';
+import { fold } from '../text/fold.js';
+import { languageFileSchema, type LanguageFile } from './language-file.js';
 import { ContentError, type Problem } from './problems.js';
 import { readingLevel } from './readability.js';
 import { explainWrongKind, explainYamlError, parseWithLines } from './yaml-errors.js';
@@ -282,9 +289,9 @@ export function loadKnowledgeOrThrow(dir: string, options: LoadOptions = {}): Kn
   return result.knowledge;
 }
 
+/** The one fold (src/text/fold.ts), every run of non-letters one space: "Don’t sit!" and "don't sit" are one example. */
 export function normaliseExample(example: string): string {
-  return example
-    .toLowerCase()
+  return fold(example)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }

@@ -7,12 +7,24 @@
  * `expecting` (what the last question asked for) it is read only as that.
  */
 import type { BodyLocation, Entities, NluContext } from '../../dialogs/types.js';
+import type { LanguageFile } from '../knowledge/language-file.js';
+import { fold, negativeContractions } from '../text/fold.js';
+
+/** The words of knowledge/language.yaml the entity reader uses, compiled once (compileEntityWords). */
+export interface EntityWords {
+  /** A word shortly before a place or a pain word that says it is not so ("not in my foot", "isn't severe"). */
+  negators: ReadonlySet<string>;
+  /** Body area -> its words (language.yaml `bodyLocations`) and the grammar kept here. */
+  locations: ReadonlyArray<[BodyLocation, RegExp]>;
+}
 
 export interface EntityOptions {
   /** The current time, for "since Monday" / "since Christmas". Without it those are not resolved. */
   now?: Date;
   /** What kind of answer the last question expects. */
   expecting?: NluContext['expecting'];
+  /** The compiled words (compileEntityWords). */
+  words: EntityWords;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -67,23 +79,17 @@ function parseNumber(raw: string): number | undefined {
   return unit !== undefined && unit < 10 ? tens + unit : undefined;
 }
 
-/** Lower-case, fold accents, drop apostrophes ("i'm" -> "im"), single spaces. */
+/** The one fold (src/text/fold.ts), apostrophes dropped ("i'm" -> "im"), single spaces. */
 function normalise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/['\u2018\u2019\u201b\u02bc\u0060\u00b4]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return fold(text).replace(/'/g, '').replace(/\s+/g, ' ').trim();
 }
 
 /** A negation word shortly before `index` in the same clause ("not in my foot"). */
-function negatedBefore(text: string, index: number): boolean {
+function negatedBefore(text: string, index: number, negators: ReadonlySet<string>): boolean {
   const before = text.slice(0, index);
   const clause = before.split(/[.,;:!?]|\b(?:but|and|just|only)\b/).pop() ?? '';
   const words = clause.trim().split(' ').slice(-4);
-  return words.some((w) => /^(?:no|not|never|isnt|doesnt|dont|arent|nothing)$/.test(w));
+  return words.some((w) => negators.has(w));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ const DESCRIPTORS: ReadonlyArray<[RegExp, number]> = [
   [/\b(?:moderate|medium|so so)\b/, 5],
 ];
 
-function painScore(t: string): number | undefined {
+function painScore(t: string, negators: ReadonlySet<string>): number | undefined {
   for (const re of SCORE_PATTERNS) {
     const m = re.exec(t);
     if (!m) continue;
@@ -125,7 +131,7 @@ function painScore(t: string): number | undefined {
   for (const [re, score] of DESCRIPTORS) {
     // Negated descriptors ("not severe") fall through; the "not bad" rule is matched first.
     const m = re.exec(t);
-    if (m && (score <= 3 || !negatedBefore(t, m.index))) return score;
+    if (m && (score <= 3 || !negatedBefore(t, m.index, negators))) return score;
   }
   return undefined;
 }
@@ -317,7 +323,11 @@ function age(t: string, now: Date | undefined): number | undefined {
 const BODY =
   '(?:side|sided|leg|legs|buttock|buttocks|bum|butt|cheek|glute|hip|foot|feet|thigh|calf|knee|ankle|heel|toes?|hamstring|shin|lower back|back|sciatica)';
 
-function side(t: string, expecting: EntityOptions['expecting']): Entities['side'] {
+function side(
+  t: string,
+  expecting: EntityOptions['expecting'],
+  negators: ReadonlySet<string>,
+): Entities['side'] {
   if (
     /\b(?:both|either|each) (?:sides?|legs|buttocks|feet|glutes|hips|thighs|calves|knees|bum cheeks)\b/.test(
       t,
@@ -334,7 +344,7 @@ function side(t: string, expecting: EntityOptions['expecting']): Entities['side'
   ];
   for (const re of res) {
     for (const m of t.matchAll(re)) {
-      if (negatedBefore(t, m.index)) continue;
+      if (negatedBefore(t, m.index, negators)) continue;
       if (/\b(left|right) (?:and|or|\/) (left|right)/.test(m[0])) {
         found.add('left');
         found.add('right');
@@ -349,28 +359,52 @@ function side(t: string, expecting: EntityOptions['expecting']): Entities['side'
   return found.values().next().value;
 }
 
-const LOCATIONS: ReadonlyArray<[BodyLocation, RegExp]> = [
-  [
-    'low_back',
-    /\b(?:lower back|low back|lumbar|lumbago|small of (?:my|the) back|back ?ache|back pain|bad back|sore back|(?:my|the|hurt my|injured my|put out my|did my) back\b(?! of| pocket| garden| door| seat| then| up| home| to| in time))/g,
+/**
+ * The body-area grammar that stays in code, next to the words of language.yaml `bodyLocations`:
+ * "my back" is the low back unless it is the back of something, a back pocket or "back home";
+ * "rear" is not "rear end"; "bottom" is not "the bottom of".
+ */
+const LOCATION_GRAMMAR: Readonly<Record<BodyLocation, readonly string[]>> = {
+  low_back: [
+    'small of (?:my|the) back\\b',
+    '(?:my|the|hurt my|injured my|put out my|did my) back\\b(?! of| pocket| garden| door| seat| then| up| home| to| in time)',
   ],
-  [
-    'buttock',
-    /\b(?:buttocks?|butt|bum|glutes?|gluteal|backside|rear(?! end)|bottom(?! of)|sit bones?|piriformis)\b/g,
-  ],
-  ['thigh', /\b(?:thighs?|hamstrings?|upper leg|back of (?:my|the) (?:leg|thigh))\b/g],
-  ['below_knee', /\b(?:calf|calves|shins?|lower leg|below (?:the|my) knee|back of (?:my|the) knee)\b/g],
-  [
-    'foot',
-    /\b(?:foot|feet|toes?|heels?|soles?|instep|ankles?|ball of (?:my|the) foot|arch of (?:my|the) foot)\b/g,
-  ],
-];
+  buttock: ['rear\\b(?! end)', 'bottom\\b(?! of)'],
+  thigh: ['back of (?:my|the) (?:leg|thigh)\\b'],
+  below_knee: ['below (?:the|my) knee\\b', 'back of (?:my|the) knee\\b'],
+  foot: ['(?:ball|arch) of (?:my|the) foot\\b'],
+};
 
-function locations(t: string): BodyLocation[] {
+/** Areas in the order they are reported: top to bottom. */
+const AREAS: readonly BodyLocation[] = ['low_back', 'buttock', 'thigh', 'below_knee', 'foot'];
+
+/**
+ * The entity reader's words: the negators of language.yaml with the negative contractions of
+ * "is", "are", "do" and "does" from the one contraction table ("isnt", "dont"; not "cant": "I
+ * can't feel my foot" is about the foot), and the body-area words.
+ */
+export function compileEntityWords(file: Pick<LanguageFile, 'words' | 'bodyLocations'>): EntityWords {
+  const negators = new Set([
+    ...file.words.negators.map((w) => normalise(w)),
+    ...negativeContractions(['is', 'are', 'do', 'does']),
+  ]);
+  const locations = AREAS.map((area): [BodyLocation, RegExp] => {
+    const words = [...new Set(file.bodyLocations[area].map((w) => normalise(w)).filter(Boolean))]
+      .sort((a, b) => b.length - a.length)
+      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+'));
+    return [
+      area,
+      new RegExp(`\\b(?:${[...words.map((w) => `${w}\\b`), ...LOCATION_GRAMMAR[area]].join('|')})`, 'g'),
+    ];
+  });
+  return { negators, locations };
+}
+
+function locations(t: string, words: EntityWords): BodyLocation[] {
   const out: BodyLocation[] = [];
-  for (const [loc, re] of LOCATIONS) {
+  for (const [loc, re] of words.locations) {
     for (const m of t.matchAll(re)) {
-      if (negatedBefore(t, m.index)) continue;
+      if (negatedBefore(t, m.index, words.negators)) continue;
       out.push(loc);
       break;
     }
@@ -413,8 +447,8 @@ function choice(t: string): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-export function extractEntities(text: string, options: EntityOptions = {}): Entities {
-  const { now, expecting } = options;
+export function extractEntities(text: string, options: EntityOptions): Entities {
+  const { now, expecting, words } = options;
   const t = normalise(text);
   const out: Entities = {};
   if (t === '') return out;
@@ -436,15 +470,15 @@ export function extractEntities(text: string, options: EntityOptions = {}): Enti
     return out;
   }
 
-  const score = painScore(t);
+  const score = painScore(t, words.negators);
   if (score !== undefined) out.painScore = score;
   const days = durationDays(t, now);
   if (days !== undefined) out.durationDays = days;
   const years = age(t, now);
   if (years !== undefined) out.age = years;
-  const s = side(t, expecting);
+  const s = side(t, expecting, words.negators);
   if (s !== undefined) out.side = s;
-  const locs = locations(t);
+  const locs = locations(t, words);
   if (locs.length > 0) out.locations = locs;
   const c = choice(t);
   if (c !== undefined) out.choice = c;

@@ -3,122 +3,11 @@
  * ("2", "the second one", a label typed back). The word lists live in knowledge/language.yaml so
  * staff can add a synonym; this module only matches them. Pure.
  */
-import { z } from 'zod';
 import type { Aspect, Intent } from '../../dialogs/types.js';
-import { symptomReportSchema } from './symptom-report.js';
-import { normalize, stem } from './text.js';
+import type { LanguageFile } from '../knowledge/language-file.js';
+import { normalize, stemmed } from '../text/fold.js';
 
-const phrases = z.array(z.string().trim().min(1)).min(1);
-
-export const languageFileSchema = z
-  .object({
-    format: z.literal(1, { error: 'must be 1' }),
-    answers: z.object({ affirm: phrases, deny: phrases, unsure: phrases }).strict(),
-    aspects: z
-      .object({
-        treatment: phrases,
-        serious: phrases,
-        outlook: phrases,
-        causes: phrases,
-        symptoms: phrases,
-        diagnosis: phrases,
-        prevention: phrases,
-        more: phrases,
-      })
-      .strict(),
-    followUpPronouns: phrases,
-    polarity: z.object({ negative: phrases, positive: phrases }).strict(),
-    options: z.record(z.string().regex(/^[a-z0-9_]+$/), phrases),
-    alsoAccepted: z.record(z.string(), z.array(z.string())).optional(),
-    retrieval: z
-      .object({
-        stopwords: phrases,
-        synonyms: z.array(phrases),
-        afterTreatment: z.record(z.string(), z.string()).optional(),
-        /** Words asking beyond the topic being discussed ("what else can cause it?", "any other causes?"). */
-        otherThanThis: phrases.optional(),
-        /** Words before a treatment the patient wants other than ("I don't want pills", "apart from surgery"). */
-        excluding: phrases.optional(),
-        questionTypes: z.record(
-          z.string().regex(/^[a-z0-9_]+$/),
-          z
-            .object({
-              asks: phrases,
-              answers: phrases.optional(),
-              section: z
-                .enum([
-                  'overview',
-                  'more',
-                  'symptoms',
-                  'causes',
-                  'diagnosis',
-                  'treatment',
-                  'outlook',
-                  'serious',
-                  'prevention',
-                ])
-                .optional(),
-            })
-            .strict(),
-        ),
-      })
-      .strict()
-      .optional(),
-    qualifiers: z
-      .record(
-        z.string().regex(/^[a-z0-9_]+$/),
-        z
-          .object({
-            words: phrases,
-            about: z.array(z.string()).optional(),
-            unless: phrases.optional(),
-            thenAnswer: z.boolean().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    /** Words that show a message describes symptoms (src/nlu/symptom-report.ts). */
-    symptomReport: symptomReportSchema.optional(),
-  })
-  .strict();
-
-export type LanguageFile = z.infer<typeof languageFileSchema>;
-
-const CONTRACTIONS: Array<[RegExp, string]> = [
-  [/\bdont\b/g, 'do not'],
-  [/\bdoesnt\b/g, 'does not'],
-  [/\bdidnt\b/g, 'did not'],
-  [/\bcant\b/g, 'can not'],
-  [/\bcannot\b/g, 'can not'],
-  [/\bwont\b/g, 'will not'],
-  [/\bisnt\b/g, 'is not'],
-  [/\barent\b/g, 'are not'],
-  [/\bhavent\b/g, 'have not'],
-  [/\bhasnt\b/g, 'has not'],
-  [/\bhadnt\b/g, 'had not'],
-  [/\bwasnt\b/g, 'was not'],
-  [/\bim\b/g, 'i am'],
-  [/\bive\b/g, 'i have'],
-];
-
-/** canonical() with every word reduced to its Porter stem. */
-export function stemmed(text: string): string {
-  return canonical(text).split(' ').filter(Boolean).map(stem).join(' ');
-}
-
-/** normalize() plus the apostrophe-less contractions people type ("dont", "im"). */
-export function canonical(text: string): string {
-  let s = normalize(text);
-  for (const [re, to] of CONTRACTIONS) s = s.replace(re, to);
-  return s;
-}
-
-const EMOJI_ANSWERS: Record<string, 'affirm' | 'deny'> = {
-  '👍': 'affirm',
-  '✅': 'affirm',
-  '👎': 'deny',
-  '❌': 'deny',
-};
+export type { LanguageFile };
 
 export interface LanguageModel {
   /** 'affirm' | 'deny' | 'unsure' when the whole message is a short answer. */
@@ -137,41 +26,41 @@ export interface LanguageModel {
   isQuestion(text: string): boolean;
 }
 
-/** Stems that negate a following positive cue. */
-const NEGATORS = new Set(['not', 'no', 'never', 'dont', 'didnt', 'doesnt', 'cant']);
-
-// "Do not think so" and "have not" are statements, not questions.
-const QUESTION_START =
-  /^(what|whats|how|why|when|where|who|which|can|could|is|are|does|do|did|should|will|would|am|may|might|shall|has|have)\b(?! not\b)/;
-
-/** Leading filler that does not change a short answer ("um no", "well yes"). */
-const FILLER = new Set(['um', 'umm', 'uh', 'er', 'erm', 'well', 'oh', 'hmm', 'so', 'and', 'but', 'just']);
-/** Trailing words a short answer may carry ("no thanks", "yes please", "nope not at all"). */
-const TRAILING = new Set([
-  'thanks',
-  'thank',
-  'you',
-  'please',
-  'thx',
-  'ta',
-  'mate',
-  'at',
-  'all',
-  'really',
-  'though',
-  'sorry',
-]);
+/** Escaped alternation of phrases as the readers see them (normalised, or stemmed). */
+function alternativesOf(list: readonly string[], form: (text: string) => string): string {
+  return list
+    .map((p) => escape(form(p)))
+    .filter(Boolean)
+    .join('|');
+}
 
 export function compileLanguage(file: LanguageFile): LanguageModel {
+  const { words: small } = file;
+  /** Stems that negate a following positive cue. */
+  const negators = new Set(small.negators.map(stemmed));
+  const filler = new Set(small.filler.map(normalize));
+  const trailing = new Set(small.trailing.map(normalize));
+  // "Do not think so" and "have not" are statements, not questions.
+  const questionStart = new RegExp(`^(?:${alternativesOf(small.questionStarts, normalize)})\\b(?! not\\b)`);
+  const emojiAnswers = new Map<string, 'affirm' | 'deny'>([
+    ...small.emojiAnswers.affirm.map((e): [string, 'affirm'] => [e, 'affirm']),
+    ...small.emojiAnswers.deny.map((e): [string, 'deny'] => [e, 'deny']),
+  ]);
   const answerSets = (['unsure', 'deny', 'affirm'] as const).map(
-    (kind) => [kind, new Set(file.answers[kind].map(canonical).filter(Boolean))] as const,
+    (kind) => [kind, new Set(file.answers[kind].map(normalize).filter(Boolean))] as const,
   );
-  // Aspect cues match on word stems, so "prevent" also finds "prevented" and "preventing".
+  // "What else ...?" with an aspect asks beyond the current topic.
   const otherList = file.retrieval?.otherThanThis ?? [];
   const otherThanThis =
     otherList.length > 0
-      ? new RegExp(`\\b(?:${otherList.map((p) => escape(stemmed(p))).filter(Boolean).join('|')})\\b`)
+      ? new RegExp(
+          `\\b(?:${otherList
+            .map((p) => escape(stemmed(p)))
+            .filter(Boolean)
+            .join('|')})\\b`,
+        )
       : undefined;
+  // Aspect cues match on word stems, so "prevent" also finds "prevented" and "preventing".
   const aspectPatterns = (Object.entries(file.aspects) as Array<[Aspect, string[]]>).map(
     ([aspect, list]) => ({
       aspect,
@@ -196,21 +85,22 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
   const positiveAll = new RegExp(positive.source, 'g');
   const optionPatterns = new Map(Object.entries(file.options).map(([code, list]) => [code, anyOf(list)]));
   const pronouns = new RegExp(
-    `\\b(?:${file.followUpPronouns.map((p) => escape(canonical(p))).join('|')})\\b`,
+    `\\b(?:${file.followUpPronouns.map((p) => escape(normalize(p))).join('|')})\\b`,
   );
 
   return {
     shortAnswer(text) {
       const trimmed = text.trim();
-      if (EMOJI_ANSWERS[trimmed]) return EMOJI_ANSWERS[trimmed];
-      const words = canonical(text).split(' ').filter(Boolean);
-      while (words.length > 1 && FILLER.has(words[0]!)) words.shift();
+      const emoji = emojiAnswers.get(trimmed);
+      if (emoji) return emoji;
+      const words = normalize(text).split(' ').filter(Boolean);
+      while (words.length > 1 && filler.has(words[0]!)) words.shift();
       if (words.length === 0 || words.length > 7) return undefined;
       // Longest phrase first: "not sure" is unsure, not deny; "i do not think so" is deny.
       for (let end = words.length; end >= 1; end--) {
         const head = words.slice(0, end).join(' ');
         const rest = words.slice(end);
-        if (!rest.every((w) => TRAILING.has(w))) continue;
+        if (!rest.every((w) => trailing.has(w))) continue;
         for (const [kind, set] of answerSets) if (set.has(head)) return kind;
       }
       // "yes i have", "no i have not", "nope never": the first word decides if the rest agrees.
@@ -246,7 +136,7 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
       return best?.aspect ?? (moreMatch ? 'more' : undefined);
     },
     pointsBack(text) {
-      return pronouns.test(canonical(text));
+      return pronouns.test(normalize(text));
     },
     otherThanThis(text) {
       return otherThanThis?.test(stemmed(text)) ?? false;
@@ -257,7 +147,7 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
       // A positive cue with a negation just before it is not positive: "don't think I have".
       const pos = [...s.matchAll(positiveAll)].some((m) => {
         const before = s.slice(0, m.index).trim().split(' ').slice(-3);
-        return !before.some((w) => NEGATORS.has(w));
+        return !before.some((w) => negators.has(w));
       });
       if (neg === pos) return undefined;
       return neg ? 'deny' : 'affirm';
@@ -279,7 +169,7 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
       // Any clause that opens with a question word: "sorry quick one, where do I park".
       return text
         .split(/[,.;:!\n]+|\b(?:and|so|but|also|ok|okay|well)\b/i)
-        .some((clause) => QUESTION_START.test(canonical(clause)));
+        .some((clause) => questionStart.test(normalize(clause)));
     },
   };
 }
@@ -315,9 +205,9 @@ export function pickChoice(
   choices: ReadonlyArray<{ payload: string; label: string }> | undefined,
 ): string | undefined {
   if (!choices || choices.length === 0) return undefined;
-  const s = canonical(text);
+  const s = normalize(text);
   if (!s) return undefined;
-  const byLabel = choices.find((c) => canonical(c.label) === s);
+  const byLabel = choices.find((c) => normalize(c.label) === s);
   if (byLabel) return byLabel.payload;
   const m =
     /^(?:(?:option|number|no|choice|the)\s+)?(\d{1,2}|one|two|three|four|five|six|first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last)(?:\s+(?:one|option|please|thanks))?$/.exec(
@@ -335,7 +225,7 @@ export function pickChoice(
   if (words.size <= 8) {
     let best: { payload: string; score: number } | undefined;
     for (const c of choices) {
-      const labelWords = canonical(c.label)
+      const labelWords = normalize(c.label)
         .split(' ')
         .filter((w) => w.length > 2);
       if (labelWords.length === 0) continue;

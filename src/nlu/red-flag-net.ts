@@ -18,12 +18,9 @@
  * your bladder?") is skipped. The net reports a sign only when it is one of `acts_on`, its
  * probability reaches `threshold`, and the table did not already find that sign: a rule gap.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { isClinicalSignal } from '../../dialogs/triage-rules.js';
 import type { RedFlagGap } from '../../dialogs/types.js';
-import type { Problem } from '../knowledge/problems.js';
+import type { RedFlagNetFile, RedFlagTable } from '../knowledge/clinical-tables.js';
+import { fold } from '../text/fold.js';
 import {
   loadClassifier,
   trainClassifier,
@@ -32,28 +29,10 @@ import {
   type TextClassifier,
   type TrainOptions,
 } from './classifier.js';
-import type { RedFlagTable } from './red-flags.js';
 
 export const NONE = 'none';
 
-const netFileSchema = z.object({
-  format: z.literal(1),
-  settings: z.object({
-    threshold: z.number().gt(0).lt(1),
-    min_words: z.number().int().min(1).max(20),
-    denials: z.array(z.string().regex(/^[a-z]+$/)),
-    symptom_words: z.array(z.string().regex(/^[a-z]+$/)),
-    reassurance: z.array(z.string().regex(/^[a-z]+$/)),
-    not_when: z.array(z.string().regex(/^[a-z]+( [a-z]+)*$/)),
-    acts_on: z.array(z.string().min(1)).min(1),
-  }),
-  wordings: z.record(z.string(), z.array(z.string().min(1))),
-  none: z.array(z.string().min(1)),
-});
-
-export type RedFlagNetFile = z.infer<typeof netFileSchema>;
-
-export type { RedFlagGap };
+export type { RedFlagGap, RedFlagNetFile };
 
 export interface RedFlagNet {
   /** Signs in `text` that the net is confident of and that are not in `found` (the table's signals). */
@@ -131,10 +110,11 @@ export function netSettings(table: RedFlagTable, file: RedFlagNetFile): NetSetti
   };
 }
 
-const WORD_RE = /[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)*/gu;
+const WORD_RE = /[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu;
 
+/** The words of a text through the one fold, apostrophes dropped ("can't" -> "cant"). */
 function words(text: string): string[] {
-  return (text.toLowerCase().match(WORD_RE) ?? []).map((w) => w.replace(/['\u2019]/g, ''));
+  return (fold(text).match(WORD_RE) ?? []).map((w) => w.replace(/'/g, ''));
 }
 
 /** How many words after a negation word are marked as negated (up to punctuation or a break word). */
@@ -150,14 +130,14 @@ const DENIAL_REACH = 6;
 export function markNegation(text: string, settings: Pick<NetSettings, 'negations' | 'scopeBreaks'>): string {
   const out: string[] = [];
   let reach = 0;
-  for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)*|[.,;:!?()\n]/gu)) {
+  for (const m of fold(text).matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)*|[.,;:!?()\n]/gu)) {
     const raw = m[0];
     if (!/^[\p{L}\p{N}]/u.test(raw)) {
       reach = 0;
       out.push(raw);
       continue;
     }
-    const w = raw.replace(/['\u2019]/g, '');
+    const w = raw.replace(/'/g, '');
     if (settings.negations.has(w)) {
       out.push(w);
       reach = NEGATION_REACH;
@@ -229,56 +209,4 @@ export function trainRedFlagNet(examples: readonly Example[], settings: NetSetti
 
 export function loadRedFlagNet(json: ClassifierJSON | string, settings: NetSettings): RedFlagNet {
   return createRedFlagNet(loadClassifier(json), settings);
-}
-
-/** Reads knowledge/red-flag-net.yaml; an absent file means no net (not a problem). */
-export function loadRedFlagNetFile(
-  filePath: string,
-  file = 'red-flag-net.yaml',
-): { net: RedFlagNetFile | undefined; problems: Problem[] } {
-  let text: string;
-  try {
-    text = readFileSync(filePath, 'utf8');
-  } catch {
-    return { net: undefined, problems: [] };
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    const where = err instanceof Error ? err.message.split('\n')[0] : '';
-    return {
-      net: undefined,
-      problems: [
-        {
-          file,
-          message: `The file is not valid YAML (${where}).`,
-          fix: 'Check the indentation and quotes near the line named.',
-        },
-      ],
-    };
-  }
-  const parsed = netFileSchema.safeParse(data);
-  if (!parsed.success) {
-    return {
-      net: undefined,
-      problems: parsed.error.issues.map((issue) => ({
-        file,
-        message: `${issue.path.join('.')}: ${issue.message}`,
-        fix: 'Correct this field: see the explanation at the top of the file.',
-      })),
-    };
-  }
-  const problems: Problem[] = [];
-  for (const signal of [...Object.keys(parsed.data.wordings), ...parsed.data.settings.acts_on]) {
-    if (!isClinicalSignal(signal)) {
-      problems.push({
-        file,
-        entry: signal,
-        message: `"${signal}" is not a known clinical signal.`,
-        fix: 'Use one of the signals listed in docs/design.md ("Clinical signals").',
-      });
-    }
-  }
-  return { net: parsed.data, problems };
 }

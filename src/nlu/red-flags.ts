@@ -2,10 +2,11 @@
  * Red-flag detector: free text -> clinical signals, from the rule table in knowledge/red-flags.yaml.
  *
  * How a message is read (the pattern language itself is described in the YAML's header):
- * 1. Tokenise: lower-case words without apostrophes ("can't" -> "cant"); sentence punctuation
- *    becomes a clause boundary token "|". Each token keeps its character span in the original text.
+ * 1. Tokenise: words through the one fold (src/text/fold.ts), apostrophes dropped ("can't" ->
+ *    "cant"), a possessive "'s" dropped ("mum's" -> "mum"); sentence punctuation becomes a clause
+ *    boundary token "|". Each token keeps its character span in the original text.
  * 2. Typos: a word of 5+ letters that is neither in the table's own words nor a known English word
- *    is replaced by the table word at edit distance 1 (natural's Damerau-Levenshtein), if any.
+ *    is replaced by the table word one edit away (src/text/typos.ts, the likeliest slip), if any.
  * 3. Every rule's patterns, precompiled into one regular expression over the token string, are
  *    searched, each only at the tokens that one of its patterns can start with (an index built
  *    from the patterns, so a long table stays fast). A match is dropped when
@@ -33,84 +34,16 @@
  *    A sentence ends at ".", "!", "?", ";" or a new line; a clause also ends at a comma or a break
  *    word ("but", "when").
  *
- * Pure and deterministic once compiled; loading (file I/O, YAML, zod) is kept in the two load*
- * functions at the end.
+ * Pure and deterministic once compiled. The table's schema and loader are in
+ * src/knowledge/clinical-tables.ts, the pattern language in src/text/patterns.ts, the text fold
+ * and the typo corrector in src/text/.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { isClinicalSignal, type TriageTable } from '../../dialogs/triage-rules.js';
-import type { Problem } from '../knowledge/problems.js';
+import type { RedFlagRule, RedFlagTable } from '../knowledge/clinical-tables.js';
+import { APOSTROPHES, fold, foldPhrase, isPossessive, negativeContractions } from '../text/fold.js';
+import { PatternCompiler, type Matcher } from '../text/patterns.js';
+import { createTypoCorrector, englishLexicon, likeliestSlip, type TypoCorrector } from '../text/typos.js';
 
-// ---------------------------------------------------------------------------------------------
-// Table schema
-
-/** Phrases; a bare number in the YAML ("12") is read as the phrase "12". */
-const phraseList = z.array(z.union([z.string().min(1), z.number()]).transform((v) => String(v)));
-
-const ruleSchema = z.object({
-  id: z
-    .string()
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'rule ids are kebab-case: lower-case words joined by "-"'),
-  signal: z.string().min(1),
-  patterns: phraseList.min(1),
-  not_when_part_of: phraseList.optional(),
-  someone_else: z.enum(['ignore', 'counts', 'reported']).optional(),
-  long_ago: z.enum(['ignore', 'counts']).optional(),
-  not_with: phraseList.optional(),
-  only_with: phraseList.optional(),
-  note: z.string().optional(),
-  fires: phraseList,
-  does_not_fire: phraseList,
-});
-
-const settingsSchema = z.object({
-  negation_window: z.number().int().min(1).max(20),
-  after_window: z.number().int().min(0).max(20),
-  gap_words: z.number().int().min(1).max(10),
-  typo_min_length: z.number().int().min(3).max(20),
-  min_examples: z.number().int().min(1).max(50),
-});
-
-const languageSchema = z.object({
-  negation_before: phraseList,
-  negation_after: phraseList,
-  not_negation: phraseList,
-  clause_breaks: phraseList,
-  list_joiners: phraseList,
-  someone_else: phraseList,
-  self: phraseList,
-  /** Words that open a question ("what", "can", "is"); with no `self` word, the sentence reports nothing. */
-  question_words: phraseList.optional(),
-  /** Distant past or resolved ("years ago", "as a kid", "cleared up"), for rules with `long_ago: ignore`. */
-  long_ago: phraseList.optional(),
-  /** Recent or now ("yesterday", "last week"): a sentence with one of these is never "long ago". */
-  recent: phraseList.optional(),
-  /** A sign asked about as a possibility ("what should I do if", "in case", "if I ever"): not a report. */
-  hypothetical: phraseList.optional(),
-  /** Back to the present ("and now", "since then"): a long-ago phrase before one of these does not reach past it. */
-  now: phraseList.optional(),
-  known_words: z.array(z.string()),
-  /** Others whose signs are not reported for them by `someone_else: reported` ("the baby", "my dog"). */
-  not_reported: phraseList.optional(),
-  /** The writer's own complaint ("my back is sore"): then a `reported` sign of someone else does not count. */
-  own_complaint: phraseList.optional(),
-  /** Text-speak and common misspellings, one word for one word ("wen": "when", "n": "and"). */
-  spellings: z.record(z.string().regex(/^[a-z0-9]+$/), z.string().regex(/^[a-z0-9]+$/)).optional(),
-});
-
-const tableSchema = z.object({
-  format: z.literal(1),
-  settings: settingsSchema,
-  language: languageSchema,
-  vocab: z.record(z.string().regex(/^[a-z0-9_]+$/), phraseList.min(1)),
-  rules: z.array(ruleSchema).min(1),
-});
-
-export type RedFlagTable = z.infer<typeof tableSchema>;
-export type RedFlagRule = RedFlagTable['rules'][number];
+export type { RedFlagRule, RedFlagTable };
 
 export interface RedFlagMatch {
   ruleId: string;
@@ -132,238 +65,6 @@ export interface RedFlagDetector {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pattern language -> regular expressions over the token string " tok tok | tok"
-
-export class PatternError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PatternError';
-  }
-}
-
-type PatternNode =
-  | { kind: 'word'; text: string; prefix: boolean }
-  | { kind: 'slot'; name: string }
-  | { kind: 'gap' }
-  | { kind: 'choice'; options: PatternNode[][]; optional: boolean };
-
-/** Lower-case, unify and drop apostrophes, hyphens to spaces: the same folding as the text. */
-function foldPhrase(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/['\u2018\u2019\u201b\u02bc\u0060\u00b4]/g, '')
-    .replace(/[-\u2010-\u2014]/g, ' ')
-    .replace(/\u2026/g, '...');
-}
-
-function parsePattern(source: string): PatternNode[] {
-  const s = foldPhrase(source);
-  let i = 0;
-
-  const parseSequence = (closers: string): { seq: PatternNode[]; end: string } => {
-    const seq: PatternNode[] = [];
-    while (i < s.length) {
-      const c = s.charAt(i);
-      if (/\s/.test(c)) {
-        i++;
-      } else if (closers.includes(c)) {
-        i++;
-        return { seq, end: c };
-      } else if (c === '{') {
-        const close = s.indexOf('}', i);
-        if (close < 0) throw new PatternError(`"{" without a closing "}" in "${source}"`);
-        const name = s.slice(i + 1, close).trim();
-        if (!/^[a-z0-9_]+$/.test(name)) throw new PatternError(`"{${name}}" is not a vocabulary name`);
-        seq.push({ kind: 'slot', name });
-        i = close + 1;
-      } else if (c === '[' || c === '(') {
-        const closer = c === '[' ? ']' : ')';
-        i++;
-        const options: PatternNode[][] = [];
-        for (;;) {
-          const { seq: option, end } = parseSequence(`|${closer}`);
-          if (option.length === 0)
-            throw new PatternError(`an empty choice inside ${c}...${closer} in "${source}"`);
-          options.push(option);
-          if (end === closer) break;
-          if (end !== '|') throw new PatternError(`"${c}" without a closing "${closer}" in "${source}"`);
-        }
-        seq.push({ kind: 'choice', options, optional: c === '[' });
-      } else if (s.startsWith('...', i)) {
-        seq.push({ kind: 'gap' });
-        i += 3;
-      } else if (/[a-z0-9]/.test(c)) {
-        let j = i;
-        while (j < s.length && /[a-z0-9.]/.test(s.charAt(j)) && !s.startsWith('...', j)) j++;
-        const text = s.slice(i, j).replace(/\.+$/, '');
-        j = i + text.length;
-        let prefix = false;
-        if (s.charAt(j) === '*') {
-          prefix = true;
-          j++;
-        }
-        seq.push({ kind: 'word', text, prefix });
-        i = j;
-      } else {
-        throw new PatternError(`unexpected "${c}" in "${source}"`);
-      }
-    }
-    if (closers !== '') throw new PatternError(`a bracket is not closed in "${source}"`);
-    return { seq, end: '' };
-  };
-
-  const { seq } = parseSequence('');
-  if (seq.length === 0) throw new PatternError('an empty pattern');
-  if (seq[0]?.kind === 'gap' || seq[seq.length - 1]?.kind === 'gap') {
-    throw new PatternError(`"..." must stand between words, not at the start or end, in "${source}"`);
-  }
-  return seq;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-class PatternCompiler {
-  private readonly parsedVocab = new Map<string, PatternNode[][]>();
-  private readonly firstVocab = new Map<string, { first: FirstWords; empty: boolean }>();
-  private readonly compiledVocab = new Map<string, string>();
-  private readonly stack: string[] = [];
-  /** Regex source of the clause-break phrases: a "..." gap never runs across one. */
-  gapGuard = '';
-  /** Every literal word the table uses: the targets of typo correction. */
-  readonly words = new Set<string>();
-
-  constructor(
-    private readonly vocab: Readonly<Record<string, readonly string[]>>,
-    private readonly gapWords: number,
-  ) {}
-
-  /** One phrase -> regex source; every unit starts with a space, so matches start on a token. */
-  compile(source: string): string {
-    return this.sequence(parsePattern(source));
-  }
-
-  /** Several phrases -> one alternation, longest first so the longest wording wins. */
-  compileAll(sources: readonly string[]): string {
-    return alternation(sources.map((p) => this.compile(p)));
-  }
-
-  /** Several phrases -> a matcher that is tried only at the tokens a phrase can start with. */
-  matcher(sources: readonly string[]): Matcher {
-    const re = new RegExp(`${this.compileAll(sources)}(?= |$)`, 'dy');
-    const first: FirstWords = { words: new Set(), prefixes: new Set(), any: false };
-    for (const source of sources) if (this.firstOfSequence(parsePattern(source), first)) first.any = true;
-    return { re, first, prefixes: [...first.prefixes] };
-  }
-
-  /** Adds the words `seq` can start with to `first`; true when `seq` can match no words at all. */
-  private firstOfSequence(seq: readonly PatternNode[], first: FirstWords): boolean {
-    for (const n of seq) if (!this.firstOfNode(n, first)) return false;
-    return true;
-  }
-
-  private firstOfNode(n: PatternNode, first: FirstWords): boolean {
-    switch (n.kind) {
-      case 'word':
-        if (n.prefix) first.prefixes.add(n.text);
-        else first.words.add(n.text);
-        return false;
-      case 'gap':
-        first.any = true; // a gap can start anywhere
-        return true;
-      case 'choice': {
-        let empty = n.optional;
-        for (const option of n.options) if (this.firstOfSequence(option, first)) empty = true;
-        return empty;
-      }
-      case 'slot': {
-        let done = this.firstVocab.get(n.name);
-        if (done === undefined) {
-          const own: FirstWords = { words: new Set(), prefixes: new Set(), any: false };
-          let empty = false;
-          this.firstVocab.set(n.name, { first: own, empty: true }); // a guard: vocab never refers to itself
-          for (const phrase of this.vocab[n.name] ?? [])
-            if (this.firstOfSequence(parsePattern(phrase), own)) empty = true;
-          done = { first: own, empty };
-          this.firstVocab.set(n.name, done);
-        }
-        for (const w of done.first.words) first.words.add(w);
-        for (const pre of done.first.prefixes) first.prefixes.add(pre);
-        if (done.first.any) first.any = true;
-        return done.empty;
-      }
-    }
-  }
-
-  private sequence(seq: readonly PatternNode[]): string {
-    return seq.map((n) => this.node(n)).join('');
-  }
-
-  private node(n: PatternNode): string {
-    switch (n.kind) {
-      case 'word':
-        if (!n.prefix) this.words.add(n.text);
-        return ` ${escapeRegex(n.text)}${n.prefix ? '[^ |]*' : ''}`;
-      case 'gap': {
-        const guard = this.gapGuard === '' ? '' : `(?!${this.gapGuard}(?= |$))`;
-        return `((?:${guard} [^ |]+){0,${this.gapWords}})`;
-      }
-      case 'choice': {
-        const alt = alternation(n.options.map((o) => this.sequence(o)));
-        return n.optional ? `${alt}?` : alt;
-      }
-      case 'slot':
-        return this.slot(n.name);
-    }
-  }
-
-  private slot(name: string): string {
-    const done = this.compiledVocab.get(name);
-    if (done !== undefined) return done;
-    if (this.stack.includes(name)) {
-      throw new PatternError(`vocabulary {${name}} refers to itself (${[...this.stack, name].join(' -> ')})`);
-    }
-    const phrases = this.vocab[name];
-    if (phrases === undefined) throw new PatternError(`unknown vocabulary {${name}}`);
-    this.stack.push(name);
-    try {
-      let parsed = this.parsedVocab.get(name);
-      if (parsed === undefined) {
-        parsed = phrases.map((p) => parsePattern(p));
-        this.parsedVocab.set(name, parsed);
-      }
-      const src = alternation(parsed.map((seq) => this.sequence(seq)));
-      this.compiledVocab.set(name, src);
-      return src;
-    } finally {
-      this.stack.pop();
-    }
-  }
-}
-
-function alternation(sources: readonly string[]): string {
-  const unique = [...new Set(sources)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  return `(?:${unique.join('|')})`;
-}
-
-/** The words a match can start with: whole words, word beginnings (`word*`), or any word. */
-interface FirstWords {
-  words: Set<string>;
-  prefixes: Set<string>;
-  any: boolean;
-}
-
-/** A sticky regular expression over the token string, and the words a match can start with. */
-interface Matcher {
-  re: RegExp;
-  first: FirstWords;
-  prefixes: readonly string[];
-}
-
-// ---------------------------------------------------------------------------------------------
 // Text -> tokens
 
 interface Token {
@@ -374,15 +75,11 @@ interface Token {
   stop?: boolean;
 }
 
-const APOSTROPHES = "'\u2018\u2019\u201b\u02bc\u0060\u00b4";
 const TOKEN_RE = new RegExp(
   `\\p{N}+(?:[.,]\\p{N}+)*|\\p{L}+(?:[${APOSTROPHES}]\\p{L}+)*|[.,;:!?()\\n\\u2013\\u2014]|\\s-\\s`,
   'gu',
 );
-const APOSTROPHE_RE = new RegExp(`[${APOSTROPHES}]`, 'g');
 const BREAK = '|';
-/** Words whose "'s" means "is" or "has" ("it's" -> "its"); after any other word it is a possessive. */
-const S_IS = new Set(['it', 'he', 'she', 'that', 'there', 'here', 'what', 'who', 'where', 'how', 'let']);
 
 function tokenize(text: string, spellings?: ReadonlyMap<string, string>): Token[] {
   const tokens: Token[] = [];
@@ -391,10 +88,9 @@ function tokenize(text: string, spellings?: ReadonlyMap<string, string>): Token[
     let norm = BREAK;
     if (/^\p{N}/u.test(raw)) norm = raw.replace(/,/g, '');
     else if (/^\p{L}/u.test(raw)) {
-      const lower = raw.toLowerCase().replace(APOSTROPHE_RE, "'");
-      const possessive = lower.endsWith("'s") && !S_IS.has(lower.slice(0, -2));
+      const folded = fold(raw);
       // Letters typed three or more times in a row are stretched words ("numbbb", "sooo"): keep two.
-      norm = foldPhrase(possessive ? lower.slice(0, -2) : lower)
+      norm = foldPhrase(isPossessive(folded) ? folded.slice(0, -2) : folded)
         .replace(/[^a-z0-9]/g, '')
         .replace(/([a-z])\1{2,}/g, '$1$1');
       norm = spellings?.get(norm) ?? norm;
@@ -409,93 +105,21 @@ function tokenize(text: string, spellings?: ReadonlyMap<string, string>): Token[
 // ---------------------------------------------------------------------------------------------
 // Typo correction (edit distance 1 to a word the table uses)
 
-const requireCjs = createRequire(import.meta.url);
-
-type Distance = (a: string, b: string, options?: { restricted?: boolean }) => number;
-// Deep imports: the package root of `natural` also loads database clients and reads .env.
-const { DamerauLevenshteinDistance } = requireCjs('natural/lib/natural/distance/levenshtein_distance.js') as {
-  DamerauLevenshteinDistance: Distance;
-};
-
-let englishWords: ReadonlySet<string> | undefined;
-/** natural's English part-of-speech lexicon (~93k words), used as "a real word, not a typo". */
-function english(): ReadonlySet<string> {
-  if (englishWords === undefined) {
-    const file = requireCjs.resolve(
-      'natural/lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json',
-    );
-    const words = Object.keys(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
-    englishWords = new Set(words.map((w) => w.toLowerCase()));
-  }
-  return englishWords;
-}
-
-function deletions(word: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
-  return out;
-}
-
 /**
- * How likely a one-edit typo is, when several table words are one edit away: a left-out letter
- * ("numbess" for "numbness") is the most common slip, then swapped letters, then a wrong letter,
- * then an extra letter.
+ * The red-flag configuration of the one typo corrector (src/text/typos.ts): targets are the words
+ * the table's patterns use; a table word, a `known_words` entry or a real English word is never
+ * corrected; among several table words one edit away the likeliest slip wins.
  */
-function typoRank(typed: string, candidate: string): number {
-  if (candidate.length > typed.length) return 0;
-  if (candidate.length < typed.length) return 3;
-  return [...typed].sort().join('') === [...candidate].sort().join('') ? 1 : 2;
-}
-
-class TypoCorrector {
-  private readonly targets: ReadonlySet<string>;
-  private readonly index = new Map<string, string[]>();
-  private readonly cache = new Map<string, string>();
-  private readonly known: ReadonlySet<string>;
-
-  constructor(
-    targets: Iterable<string>,
-    known: Iterable<string>,
-    private readonly minLength: number,
-  ) {
-    const t = new Set<string>();
-    for (const w of targets) if (/^[a-z]{4,}$/.test(w)) t.add(w);
-    this.targets = t;
-    this.known = new Set(known);
-    english(); // load now, not on the first message
-    const add = (key: string, w: string): void => {
-      const list = this.index.get(key);
-      if (list === undefined) this.index.set(key, [w]);
-      else if (!list.includes(w)) list.push(w);
-    };
-    for (const w of [...t].sort()) {
-      add(w, w);
-      for (const d of deletions(w)) add(d, w);
-    }
-  }
-
-  correct(word: string): string {
-    if (word.length < this.minLength || !/^[a-z]+$/.test(word) || this.targets.has(word)) return word;
-    const cached = this.cache.get(word);
-    if (cached !== undefined) return cached;
-    let result = word;
-    if (!this.known.has(word) && !english().has(word)) {
-      const candidates = new Set<string>(this.index.get(word) ?? []);
-      for (const d of deletions(word)) for (const w of this.index.get(d) ?? []) candidates.add(w);
-      const hits = [...candidates]
-        .filter((w) => DamerauLevenshteinDistance(word, w, { restricted: true }) === 1)
-        .sort(
-          (a, b) =>
-            Number(b[0] === word[0]) - Number(a[0] === word[0]) ||
-            typoRank(word, a) - typoRank(word, b) ||
-            (a < b ? -1 : 1),
-        );
-      result = hits[0] ?? word;
-    }
-    if (this.cache.size >= 10_000) this.cache.clear();
-    this.cache.set(word, result);
-    return result;
-  }
+function tableTypos(targets: Iterable<string>, known: Iterable<string>, minLength: number): TypoCorrector {
+  const targetSet = new Set([...targets].filter((w) => /^[a-z]{4,}$/.test(w)));
+  const knownSet = new Set(known);
+  const english = englishLexicon(); // load now, not on the first message
+  return createTypoCorrector({
+    targets: [...targetSet].sort(),
+    minLength,
+    isKnown: (word) => targetSet.has(word) || knownSet.has(word) || english.has(word),
+    choose: likeliestSlip,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,10 +165,13 @@ interface Prepared {
   endAt: Map<number, number>;
 }
 
-/** Negative auxiliaries that a question puts before "i": "why can't I feel ..." reads as "why I can't feel ...". */
-const NEG_AUX = new Set(['cant', 'cannot', 'couldnt', 'dont', 'didnt', 'wont', 'wouldnt']);
 /** Auxiliaries that a question puts before "i not": "why can I not pee" reads as "why I can not pee". */
 const AUX_BEFORE_I_NOT = new Set(['can', 'could', 'do', 'did', 'will', 'would']);
+/**
+ * Their negative contractions, from the one contraction table (cant, cannot, couldnt, dont, didnt,
+ * wont, wouldnt), that a question puts before "i": "why can't I feel ..." reads as "why I can't feel ...".
+ */
+const NEG_AUX = negativeContractions(AUX_BEFORE_I_NOT);
 
 /**
  * Undo the question word order "can't I" / "can I not" so that patterns written for statements
@@ -653,7 +280,7 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
   }));
   const known = language.known_words.map((w) => foldPhrase(w).replace(/[^a-z0-9]/g, ''));
-  const typos = new TypoCorrector(compiler.words, known, settings.typo_min_length);
+  const typos = tableTypos(compiler.words, known, settings.typo_min_length);
 
   const detect = (raw: string): RedFlagDetection => {
     const p = prepare(raw, typos, spellings);
@@ -865,241 +492,4 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
   };
 
   return { detect };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Loading and checking
-
-/** Path relative to the knowledge folder when the file lives in one, else the file name. */
-function knowledgePath(filePath: string): string {
-  const parts = path.resolve(filePath).split(path.sep);
-  const k = parts.lastIndexOf('knowledge');
-  return k >= 0 ? parts.slice(k + 1).join('/') : path.basename(filePath);
-}
-
-function readYaml(filePath: string, file: string, problems: Problem[]): unknown {
-  let text: string;
-  try {
-    text = readFileSync(filePath, 'utf8');
-  } catch {
-    problems.push({ file, message: 'The file cannot be read.', fix: 'Check that the file exists.' });
-    return undefined;
-  }
-  try {
-    return parseYaml(text) as unknown;
-  } catch (err) {
-    const where = err instanceof Error ? err.message.split('\n')[0] : '';
-    problems.push({
-      file,
-      message: `The file is not valid YAML (${where}).`,
-      fix: 'Check the indentation and quotes near the line named.',
-    });
-    return undefined;
-  }
-}
-
-function schemaProblems(error: z.ZodError, file: string, data: unknown): Problem[] {
-  const rules = (data as { rules?: unknown[] } | undefined)?.rules;
-  return error.issues.map((issue) => {
-    const [first, index] = issue.path;
-    let entry: string | undefined;
-    if (first === 'rules' && typeof index === 'number' && Array.isArray(rules)) {
-      const id = (rules[index] as { id?: unknown } | undefined)?.id;
-      entry = typeof id === 'string' ? id : `rule ${index + 1}`;
-    }
-    const at = issue.path.join('.');
-    return {
-      file,
-      ...(entry !== undefined ? { entry } : {}),
-      message: `${at ? `${at}: ` : ''}${issue.message}`,
-      fix: 'Correct this field: see the explanation at the top of the file.',
-    };
-  });
-}
-
-function duplicateIds(ids: readonly string[], file: string): Problem[] {
-  const seen = new Set<string>();
-  const out: Problem[] = [];
-  for (const id of ids) {
-    if (seen.has(id)) {
-      out.push({
-        file,
-        entry: id,
-        message: 'This rule id is used twice.',
-        fix: 'Give each rule its own id.',
-      });
-    }
-    seen.add(id);
-  }
-  return out;
-}
-
-/** Problems with a schema-valid red-flag table: signals, ids, example counts, patterns. */
-export function checkRedFlagTable(table: RedFlagTable, file = 'red-flags.yaml'): Problem[] {
-  const problems: Problem[] = duplicateIds(
-    table.rules.map((r) => r.id),
-    file,
-  );
-  const compiler = new PatternCompiler(table.vocab, table.settings.gap_words);
-  const tryCompile = (entry: string | undefined, phrases: readonly string[]): void => {
-    for (const phrase of phrases) {
-      try {
-        const src = compiler.compile(phrase);
-        if (new RegExp(`^(?:${src})$`).test(''))
-          throw new PatternError(`"${phrase}" can match nothing at all`);
-      } catch (err) {
-        if (!(err instanceof PatternError)) throw err;
-        problems.push({
-          file,
-          ...(entry !== undefined ? { entry } : {}),
-          message: `A pattern cannot be read: ${err.message}.`,
-          fix: 'Use words, {vocabulary} names defined under vocab, [optional words], (one|other) and "...".',
-        });
-      }
-    }
-  };
-  for (const [name, phrases] of Object.entries(table.vocab)) tryCompile(`vocab ${name}`, phrases);
-  for (const [name, phrases] of Object.entries(table.language)) {
-    if (Array.isArray(phrases) && name !== 'known_words') tryCompile(`language ${name}`, phrases);
-  }
-  for (const rule of table.rules) {
-    if (!isClinicalSignal(rule.signal)) {
-      problems.push({
-        file,
-        entry: rule.id,
-        message: `"${rule.signal}" is not a known clinical signal.`,
-        fix: 'Use one of the signals listed in docs/design.md ("Clinical signals").',
-      });
-    }
-    const min = table.settings.min_examples;
-    if (rule.fires.length < min || rule.does_not_fire.length < min) {
-      problems.push({
-        file,
-        entry: rule.id,
-        message: `The rule needs at least ${min} "fires" and ${min} "does_not_fire" examples.`,
-        fix: 'Add examples written the way patients type, and near-misses that must not fire.',
-      });
-    }
-    tryCompile(rule.id, rule.patterns);
-    tryCompile(rule.id, rule.not_when_part_of ?? []);
-    tryCompile(rule.id, rule.not_with ?? []);
-    tryCompile(rule.id, rule.only_with ?? []);
-  }
-  return problems;
-}
-
-/** Reads knowledge/red-flags.yaml. `table` is undefined when the file cannot be used at all. */
-export function loadRedFlagTable(filePath: string): { table: RedFlagTable | undefined; problems: Problem[] } {
-  const file = knowledgePath(filePath);
-  const problems: Problem[] = [];
-  const data = readYaml(filePath, file, problems);
-  if (data === undefined) return { table: undefined, problems };
-  const parsed = tableSchema.safeParse(data);
-  if (!parsed.success) return { table: undefined, problems: schemaProblems(parsed.error, file, data) };
-  problems.push(...checkRedFlagTable(parsed.data, file));
-  return { table: parsed.data, problems };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Triage table loading (the evaluation itself is pure, in dialogs/triage-rules.ts)
-
-const signalList = z.array(z.string().min(1));
-
-const triageSchema = z.object({
-  format: z.literal(1),
-  version: z.string().regex(/^\d{4}-\d{2}-\d{2}\.\d+$/, 'the version looks like "2026-11-22.1"'),
-  signedOffBy: z.string(),
-  status: z.string().min(1),
-  rules: z
-    .array(
-      z.object({
-        id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'rule ids are kebab-case'),
-        level: z.enum(['E', 'U', 'S', 'C']),
-        when: z
-          .object({ all: signalList.optional(), any: signalList.optional(), none: signalList.optional() })
-          .strict(),
-        reason: z.string().regex(/^reason\.[a-z0-9_]+$/, 'reason keys look like "reason.ce_bladder"'),
-        source: z.string().min(1).optional(),
-      }),
-    )
-    .min(1),
-});
-
-export interface LoadedTriageTable extends TriageTable {
-  signedOffBy: string;
-  status: string;
-}
-
-/** Problems with a schema-valid triage table: duplicate ids, unknown signals, rules that never fire. */
-export function checkTriageTable(table: TriageTable, file = 'triage-rules.yaml'): Problem[] {
-  const problems = duplicateIds(
-    table.rules.map((r) => r.id),
-    file,
-  );
-  for (const rule of table.rules) {
-    const { all = [], any = [], none = [] } = rule.when;
-    for (const signal of [...all, ...any, ...none]) {
-      if (!isClinicalSignal(signal)) {
-        problems.push({
-          file,
-          entry: rule.id,
-          message: `"${signal}" is not a known clinical signal.`,
-          fix: 'Use one of the signals listed in docs/design.md ("Clinical signals").',
-        });
-      }
-    }
-    if (all.length === 0 && any.length === 0) {
-      problems.push({
-        file,
-        entry: rule.id,
-        message: 'The rule has no "all" or "any" signals, so it can never fire.',
-        fix: 'List the signals that make this rule fire under when.all or when.any.',
-      });
-    }
-    const contradiction = [...all, ...any].filter((s) => none.includes(s));
-    if (
-      contradiction.length > 0 &&
-      (all.some((s) => none.includes(s)) || any.every((s) => none.includes(s)))
-    ) {
-      problems.push({
-        file,
-        entry: rule.id,
-        message: `A signal is both required and excluded (${contradiction.join(', ')}), so the rule can never fire.`,
-        fix: 'Remove the signal from when.none or from when.all / when.any.',
-      });
-    }
-  }
-  return problems;
-}
-
-/** Reads knowledge/triage-rules.yaml. `table` is undefined when the file cannot be used at all. */
-export function loadTriageTable(filePath: string): {
-  table: LoadedTriageTable | undefined;
-  problems: Problem[];
-} {
-  const file = knowledgePath(filePath);
-  const problems: Problem[] = [];
-  const data = readYaml(filePath, file, problems);
-  if (data === undefined) return { table: undefined, problems };
-  const parsed = triageSchema.safeParse(data);
-  if (!parsed.success) return { table: undefined, problems: schemaProblems(parsed.error, file, data) };
-  const { version, signedOffBy, status, rules } = parsed.data;
-  const table: LoadedTriageTable = {
-    version,
-    signedOffBy,
-    status,
-    rules: rules.map((r) => ({
-      id: r.id,
-      level: r.level,
-      when: {
-        ...(r.when.all ? { all: r.when.all } : {}),
-        ...(r.when.any ? { any: r.when.any } : {}),
-        ...(r.when.none ? { none: r.when.none } : {}),
-      },
-      reason: r.reason,
-      ...(r.source !== undefined ? { source: r.source } : {}),
-    })),
-  };
-  problems.push(...checkTriageTable(table, file));
-  return { table, problems };
 }

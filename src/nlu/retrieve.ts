@@ -14,8 +14,8 @@
  */
 import type { Aspect } from '../../dialogs/types.js';
 import type { Knowledge } from '../knowledge/load.js';
-import { canonical, type LanguageFile } from './language.js';
-import { stem } from './text.js';
+import type { LanguageFile } from '../knowledge/language-file.js';
+import { normalize as canonical, stem } from '../text/fold.js';
 
 export interface Passage {
   entry: string;

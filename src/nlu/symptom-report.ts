@@ -9,36 +9,12 @@
  * can't pee" -> "I can't pee") by the same red-flag detector, and the signs found only that way are
  * theirs. History alone ("my dad had cancer") is not a current sign and is dropped.
  */
-import { z } from 'zod';
 import type { Entities, SymptomReport } from '../../dialogs/types.js';
+import type { LanguageWords, SymptomReportFile } from '../knowledge/language-file.js';
+import { fold, normalize } from '../text/fold.js';
 import type { RedFlagDetector } from './red-flags.js';
 
-const phrases = z.array(z.string().trim().min(1)).min(1);
-
-export const symptomReportSchema = z
-  .object({
-    self: phrases,
-    others: phrases,
-    otherPronouns: z.object({ subject: phrases, object: phrases, possessive: phrases }).strict(),
-    symptoms: phrases,
-    body: phrases,
-    requests: phrases,
-    notNow: phrases,
-    only: phrases,
-    listRefs: phrases,
-    /** Words that open a question, at the start or after a comma ("what", "could it", "is this"). */
-    questionOpeners: phrases,
-    /** Words that open a question only at the very start of a message ("is", "can"). */
-    questionStarts: phrases,
-    trend: z.object({ better: phrases, worse: phrases, notBetter: phrases }).strict(),
-    /** Signals that are history, not a current sign: someone else's alone never escalates. */
-    historySigns: z.array(z.string()),
-    /** Clinical signal -> words that talk about it, in any polarity. */
-    signs: z.record(z.string(), phrases),
-  })
-  .strict();
-
-export type SymptomReportFile = z.infer<typeof symptomReportSchema>;
+export type { SymptomReportFile };
 
 export interface SymptomReading {
   report?: SymptomReport;
@@ -56,12 +32,9 @@ export interface SymptomReader {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
 
-/** Text folding shared with the rest of the NLU (language.ts canonical()), passed in to keep imports one-way. */
-type Fold = (text: string) => string;
-
-/** One regular expression matching any of the phrases as whole words, on folded text. */
-function anyOfWith(canonical: Fold, list: readonly string[], flags = ''): RegExp {
-  const alternatives = [...new Set(list.map(canonical).filter(Boolean))]
+/** One regular expression matching any of the phrases as whole words, on normalised text. */
+function anyOfWith(list: readonly string[], flags = ''): RegExp {
+  const alternatives = [...new Set(list.map(normalize).filter(Boolean))]
     .sort((a, b) => b.length - a.length)
     .map(escape);
   return new RegExp(`\\b(?:${alternatives.join('|')})\\b`, flags);
@@ -70,16 +43,18 @@ function anyOfWith(canonical: Fold, list: readonly string[], flags = ''): RegExp
 /** Words ending in "s" after "I" that are not a third-person verb ("I was", "I always"). */
 const NOT_VERBS = new Set(['wa', 'alway', 'sometime', 'perhap', 'als', 'thi', 'hi', 'ha', 'i', 'doe']);
 
-/** Words that turn a following "better" into "not better". */
-const NEGATORS = new Set(['not', 'no', 'never', 'nothing', 'any']);
-
 export function compileSymptomReader(
   file: SymptomReportFile,
   detector: RedFlagDetector,
-  canonical: Fold,
+  words: Pick<LanguageWords, 'negators'>,
 ): SymptomReader {
-  const anyOf = (list: readonly string[], flags = '') => anyOfWith(canonical, list, flags);
-  const others = file.others.map(canonical).filter(Boolean);
+  const anyOf = (list: readonly string[], flags = '') => anyOfWith(list, flags);
+  /**
+   * Words that turn a following "better" into "not better": the negators of language.yaml, and
+   * "any", which makes "better" a question or a denial ("is it any better", "not any better").
+   */
+  const negators = new Set([...words.negators.map(normalize), 'any']);
+  const others = file.others.map(normalize).filter(Boolean);
   const otherPossessive = anyOf(
     others.flatMap((o) => [`my ${o}s`, `our ${o}s`, `${o}s`]),
     'g',
@@ -132,14 +107,14 @@ export function compileSymptomReader(
     if (worse.test(s)) return 'worse';
     for (const m of s.matchAll(better)) {
       const before = s.slice(0, m.index).trim().split(' ').slice(-3);
-      return before.some((w) => NEGATORS.has(w)) ? 'same' : 'better';
+      return before.some((w) => negators.has(w)) ? 'same' : 'better';
     }
     return undefined;
   };
 
   return {
     read(text, signals, entities = {}) {
-      const s = canonical(text);
+      const s = normalize(text);
       // A question: it ends with "?", or it or one of its clauses opens like one ("..., could it be
       // piriformis"); "I've had pain" or "it hurts when I sit" does not.
       const isQuestion =
@@ -147,7 +122,7 @@ export function compileSymptomReader(
         startsQuestion.test(s) ||
         text
           .split(/[,.;:!?\n]+|\b(?:and|so|but|also|ok|okay|well)\b/i)
-          .some((c) => opensQuestion.test(canonical(c)));
+          .some((c) => opensQuestion.test(normalize(c)));
       const mentions = signs.filter((x) => x.re.test(s)).map((x) => x.signal);
       const aboutOther = hasOtherPerson.test(s);
       // The writer's own words once the other person's phrases are taken out ("my husband" has a "my").
@@ -158,8 +133,8 @@ export function compileSymptomReader(
       // symptoms mentions the other person as context ("my back is sore from lifting my grandad").
       if (aboutOther && !selfRef) {
         const mine = new Set(signals);
-        // Read from the typed words (contractions kept: the detector knows "havent" and "hasnt").
-        const typed = text.toLowerCase().replace(/['\u2018\u2019]/g, '');
+        // Read from the typed words, folded (contractions kept: the detector knows "havent" and "hasnt").
+        const typed = fold(text).replace(/'/g, '');
         const theirs = detector.detect(asTheirs(typed)).signals.filter((x) => !mine.has(x));
         otherSignals = theirs.some((x) => !history.has(x)) ? theirs : [];
       }

@@ -24,13 +24,13 @@ import {
   type TextClassifier,
   type TrainOptions,
 } from './classifier.js';
-import { extractEntities } from './entities.js';
-import { canonical, compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
+import { compileEntityWords, extractEntities, type EntityWords } from './entities.js';
+import { compileLanguage, pickChoice, type LanguageFile, type LanguageModel } from './language.js';
 import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
-import { stem } from './text.js';
-import { createSpellingCorrector, type SpellingCorrector } from './spelling.js';
+import { normalize as canonical, stem } from '../text/fold.js';
+import { createSpellingCorrector, type SpellingCorrector } from '../text/typos.js';
 import { compileSymptomReader, type SymptomReader } from './symptom-report.js';
 
 export const OOS_LABEL = 'oos';
@@ -101,6 +101,8 @@ export interface NluModel {
   }>;
   /** Symptom reports, someone else's signs, warning signs talked about (absent: language.yaml has no list). */
   symptoms?: SymptomReader;
+  /** The entity reader's words (language.yaml `words.negators`, `bodyLocations`). */
+  entityWords: EntityWords;
 }
 
 export interface BuildInput {
@@ -202,7 +204,9 @@ export function buildNluModel(
     domainStems,
     general: new Set(
       [...input.knowledge.topics.values()]
-        .filter((e) => e.type === 'cause' || e.type === 'symptom' || e.type === 'faq' || e.type === 'front-desk')
+        .filter(
+          (e) => e.type === 'cause' || e.type === 'symptom' || e.type === 'faq' || e.type === 'front-desk',
+        )
         .map((e) => e.id),
     ),
     treatments: new Set(
@@ -230,10 +234,11 @@ export function buildNluModel(
     })),
     ...(input.language.symptomReport
       ? {
-          symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, canonical),
+          symptoms: compileSymptomReader(input.language.symptomReport, input.redFlags, input.language.words),
           bodyTalk: anyWord([...input.language.symptomReport.body, ...input.language.symptomReport.symptoms]),
         }
       : {}),
+    entityWords: compileEntityWords(input.language),
   };
 }
 
@@ -248,7 +253,11 @@ export function understand(
   model: NluModel,
   options: UnderstandOptions = {},
 ): Understanding {
-  const entities: Entities = extractEntities(text, { now: options.now, expecting: context.expecting });
+  const entities: Entities = extractEntities(text, {
+    now: options.now,
+    expecting: context.expecting,
+    words: model.entityWords,
+  });
   // Clinical signals come from what the person says. Age and duration become signals in the
   // symptom check, where the bot asked for them (a "back op 10 years ago" is not a 10-year pain).
   // Signs only: the dialog machine applies the triage table to them (once, with the conversation's).
@@ -364,9 +373,7 @@ export function understand(
     if (short && asks && !intentWins) {
       // "What else can cause it?": the general entry for what is asked, not this topic again.
       const beyond =
-        aspect && model.language.otherThanThis(corrected)
-          ? DEFAULT_ASPECT_FALLBACK[aspect]
-          : undefined;
+        aspect && model.language.otherThanThis(corrected) ? DEFAULT_ASPECT_FALLBACK[aspect] : undefined;
       if (beyond && beyond !== context.topic && model.sections.has(beyond))
         return withExtras(model, corrected, {
           ...base,
@@ -718,7 +725,12 @@ function withExtras(model: NluModel, text: string, u: Understanding): Understand
   const qualifier = model.qualifiers.find(
     (q) => q.re.test(text) && !q.unless?.test(text) && (!q.about || (entry && q.about.has(entry))),
   );
-  if (qualifier) return { ...u, qualifier: qualifier.name, ...(qualifier.thenAnswer ? { qualifierThenAnswer: true } : {}) };
+  if (qualifier)
+    return {
+      ...u,
+      qualifier: qualifier.name,
+      ...(qualifier.thenAnswer ? { qualifierThenAnswer: true } : {}),
+    };
   const also = entry ? secondQuestion(model, text, entry, u.aspect) : undefined;
   return also ? { ...u, also } : u;
 }

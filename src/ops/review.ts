@@ -9,7 +9,7 @@
  */
 import type { TopicMatch } from '../../dialogs/types.js';
 import type { Knowledge } from '../knowledge/load.js';
-import { stem, tokenize } from '../nlu/text.js';
+import { stem, tokenize } from '../text/fold.js';
 import type { SinkEvent } from './event-sink.js';
 import type { UnderstandingOutcome } from './metrics.js';
 import { redact } from './redact.js';

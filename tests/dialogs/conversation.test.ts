@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTriageTable } from '../../src/nlu/red-flags.js';
+import { loadTriageTable } from '../../src/knowledge/clinical-tables.js';
 import {
   Chat,
   SIGNS,

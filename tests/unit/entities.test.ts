@@ -1,9 +1,19 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extractEntities, signalsFromEntities } from '../../src/nlu/entities.js';
+import { parse } from 'yaml';
+import { languageFileSchema } from '../../src/knowledge/language-file.js';
+import { compileEntityWords, extractEntities, signalsFromEntities } from '../../src/nlu/entities.js';
+import { REAL_KNOWLEDGE } from '../helpers/service.js';
+
+/** The words of the real knowledge/language.yaml. */
+const words = compileEntityWords(
+  languageFileSchema.parse(parse(readFileSync(path.join(REAL_KNOWLEDGE, 'language.yaml'), 'utf8'))),
+);
 
 /** Wednesday 25 November 2026, 10:00 local time. */
 const now = new Date(2026, 10, 25, 10, 0);
-const e = (text: string) => extractEntities(text, { now });
+const e = (text: string) => extractEntities(text, { now, words });
 
 describe('extractEntities: pain score', () => {
   it.each<[string, number]>([
@@ -54,8 +64,8 @@ describe('extractEntities: duration', () => {
   });
 
   it('when no clock is given, then dates that need one are not resolved', () => {
-    expect(extractEntities('since Monday').durationDays).toBeUndefined();
-    expect(extractEntities('for 2 weeks').durationDays).toBe(14);
+    expect(extractEntities('since Monday', { words }).durationDays).toBeUndefined();
+    expect(extractEntities('for 2 weeks', { words }).durationDays).toBe(14);
   });
 
   it.each(['67 years old', 'my 10 year old', '7/10'])(
@@ -90,7 +100,7 @@ describe('extractEntities: age', () => {
   );
 
   it('when the last question asked for an age, then a bare number is the age', () => {
-    expect(extractEntities('67', { expecting: 'age' })).toEqual({ age: 67 });
+    expect(extractEntities('67', { expecting: 'age', words })).toEqual({ age: 67 });
   });
 });
 
@@ -115,7 +125,7 @@ describe('extractEntities: side and locations', () => {
   );
 
   it('when the last question was yes/no, then a bare "right" is not a side', () => {
-    expect(extractEntities('right', { expecting: 'yes_no' }).side).toBeUndefined();
+    expect(extractEntities('right', { expecting: 'yes_no', words }).side).toBeUndefined();
   });
 
   it.each<[string, string[]]>([
@@ -141,6 +151,30 @@ describe('extractEntities: side and locations', () => {
   });
 });
 
+describe('entity words from language.yaml', () => {
+  it('when staff add a word for a body area, then it is read as that area', () => {
+    const file = languageFileSchema.parse(
+      parse(readFileSync(path.join(REAL_KNOWLEDGE, 'language.yaml'), 'utf8')),
+    );
+    expect(extractEntities('pain in my coccyx', { words }).locations).toBeUndefined();
+    const more = compileEntityWords({
+      ...file,
+      bodyLocations: { ...file.bodyLocations, buttock: [...file.bodyLocations.buttock, 'coccyx'] },
+    });
+    expect(extractEntities('pain in my coccyx', { words: more }).locations).toEqual(['buttock']);
+  });
+
+  it('when a place follows a negation, then it does not count, but "can\'t feel my foot" is about the foot', () => {
+    expect(extractEntities("it isn't in my foot, it's my calf", { words }).locations).toEqual(['below_knee']);
+    expect(extractEntities("I can't feel my foot", { words }).locations).toEqual(['foot']);
+  });
+
+  it('when a body word is only the start of another word, then it is not a place', () => {
+    expect(extractEntities('I had to rearrange my heelys', { words }).locations).toBeUndefined();
+    expect(extractEntities('I have back pains', { words }).locations).toEqual(['low_back']);
+  });
+});
+
 describe('extractEntities: option number', () => {
   it.each<[string, number]>([
     ['2', 2],
@@ -154,8 +188,8 @@ describe('extractEntities: option number', () => {
   });
 
   it('when the last question offered options, then a bare number is only an option', () => {
-    expect(extractEntities('2', { expecting: 'choice' })).toEqual({ choice: 2 });
-    expect(extractEntities('2', { expecting: 'pain_score' })).toEqual({ painScore: 2 });
+    expect(extractEntities('2', { expecting: 'choice', words })).toEqual({ choice: 2 });
+    expect(extractEntities('2', { expecting: 'pain_score', words })).toEqual({ painScore: 2 });
   });
 
   it('when a message has no numbers or places, then nothing is found', () => {

@@ -50,6 +50,22 @@ describe('kb:check errors for staff', () => {
     expect(p.fix).toContain('double quotes');
   });
 
+  it('when a shared word in language.yaml is two words as the bot reads it, then the line and the one-word rule are named', () => {
+    edit('language.yaml', (s) => s.replace(/^ {2}negators: \[not, /m, '  negators: ["don\'t", not, '));
+    const [p, ...rest] = problems();
+    expect(rest).toEqual([]);
+    expect(p!.file).toBe('language.yaml');
+    expect(p!.message).toContain(`line ${lineOf('language.yaml', '  negators:')}`);
+    expect(p!.message).toContain('one word');
+  });
+
+  it('when the shared words block of language.yaml is deleted, then it says missing and how to add it', () => {
+    edit('language.yaml', (s) => s.replace(/^words:\n(?: .*\n)*/m, ''));
+    const p = problems().find((x) => x.file === 'language.yaml')!;
+    expect(p.message).toContain('missing');
+    expect(p.fix).toContain('words:');
+  });
+
   it('when a field is really missing, then it says missing and how to add it', () => {
     edit('clinic.yaml', (s) => s.replace(/^email: .*\n/m, ''));
     const p = problems().find((x) => x.message.includes('"email"'))!;

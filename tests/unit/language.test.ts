@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compileLanguage, languageFileSchema, pickChoice } from '../../src/nlu/language.js';
+import { languageFileSchema } from '../../src/knowledge/language-file.js';
+import { compileLanguage, pickChoice } from '../../src/nlu/language.js';
 import { REAL_KNOWLEDGE } from '../helpers/service.js';
 
 const file = languageFileSchema.parse(

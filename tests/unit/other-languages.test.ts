@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createOtherLanguages } from '../../src/bot/other-languages.js';
 import { loadKnowledgeOrThrow } from '../../src/knowledge/load.js';
 import { contentRequirements } from '../../src/knowledge/requirements.js';
-import { compileRedFlags, loadRedFlagTable } from '../../src/nlu/red-flags.js';
+import { loadRedFlagTable } from '../../src/knowledge/clinical-tables.js';
+import { compileRedFlags } from '../../src/nlu/red-flags.js';
 import { REAL_KNOWLEDGE } from '../helpers/service.js';
 
 const knowledge = loadKnowledgeOrThrow(REAL_KNOWLEDGE, contentRequirements());

@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Prediction, TextClassifier } from '../../src/nlu/classifier.js';
-import {
-  createRedFlagNet,
-  loadRedFlagNetFile,
-  markNegation,
-  netExamples,
-  type NetSettings,
-} from '../../src/nlu/red-flag-net.js';
-import type { RedFlagTable } from '../../src/nlu/red-flags.js';
+import { createRedFlagNet, markNegation, netExamples, type NetSettings } from '../../src/nlu/red-flag-net.js';
+import { loadRedFlagNetFile, type RedFlagTable } from '../../src/knowledge/clinical-tables.js';
 
 const settings: NetSettings = {
   threshold: 0.6,

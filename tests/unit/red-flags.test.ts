@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRedFlags, loadRedFlagTable, type RedFlagTable } from '../../src/nlu/red-flags.js';
+import { loadRedFlagTable, type RedFlagTable } from '../../src/knowledge/clinical-tables.js';
+import { compileRedFlags } from '../../src/nlu/red-flags.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const loaded = loadRedFlagTable(path.join(root, 'knowledge/red-flags.yaml'));

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_FEATURE_OPTIONS, extractFeatures, Vectorizer } from '../../src/nlu/text.js';
 import {
-  DEFAULT_FEATURE_OPTIONS,
-  extractFeatures,
+  fold,
+  foldPhrase,
+  isPossessive,
+  negativeContractions,
   normalize,
   stem,
   tokenize,
-  Vectorizer,
-} from '../../src/nlu/text.js';
+} from '../../src/text/fold.js';
 
 function norm(v: { val: Float32Array }): number {
   let s = 0;
@@ -58,6 +60,39 @@ describe('normalize / tokenize', () => {
         for (const t of tokenize(s)) expect(t).toMatch(/^[\p{L}\p{N}]+$/u);
       }),
     );
+  });
+});
+
+describe('the one fold and its forms', () => {
+  it('when any apostrophe is typed, then fold() gives the same text and keeps punctuation', () => {
+    for (const typed of ["Can't", 'Can’t', 'CAN‘T', 'Canʼt', 'Can`t', 'Can´t'])
+      expect(fold(typed)).toBe("can't");
+    expect(fold('Straße, café!')).toBe('strasse, cafe!');
+  });
+
+  it('when a pattern phrase is folded, then apostrophes go and hyphens are spaces', () => {
+    expect(foldPhrase("Can't feel my left-leg…")).toBe('cant feel my left leg...');
+  });
+
+  it('when text is normalised, then it is the fold with contractions expanded', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        expect(normalize(s)).toBe(normalize(fold(s)));
+      }),
+    );
+    expect(normalize("It's my mum's back, I don't know")).toBe('it is my mum back i do not know');
+  });
+
+  it('when "\'s" follows a pronoun or question word, then it is "is", else a possessive', () => {
+    expect(isPossessive("mum's")).toBe(true);
+    expect(isPossessive("it's")).toBe(false);
+    expect(isPossessive("what's")).toBe(false);
+    expect(isPossessive('its')).toBe(false);
+  });
+
+  it('when negative contractions of some auxiliaries are asked for, then they come from the one table', () => {
+    expect([...negativeContractions(['can', 'do'])].sort()).toEqual(['cannot', 'cant', 'dont']);
+    expect(normalize('cannot')).toBe('can not');
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { assess, CLINICAL_SIGNALS, isRedFlagLevel, type TriageTable } from '../../dialogs/triage-rules.js';
 import { LEVEL_ORDER, type Level } from '../../dialogs/types.js';
-import { loadTriageTable } from '../../src/nlu/red-flags.js';
+import { loadTriageTable } from '../../src/knowledge/clinical-tables.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const loaded = loadTriageTable(path.join(root, 'knowledge/triage-rules.yaml'));
