@@ -331,7 +331,7 @@ export function createConversationMachine(deps: DialogDeps) {
         const nlu = nluOf(event);
         if (!nlu) return;
         const target = answerTarget(context, nlu, s);
-        if (target) emit(enqueue, answerPlan(target, s, false));
+        if (target) emit(enqueue, answerPlan(target, s, false, nlu));
         enqueue.raise({ type: 'turn.startTriage', how: 'report', nlu });
       }),
       /** An urgent sign of the patient's own: the emergency signs are screened first. */

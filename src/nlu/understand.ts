@@ -757,10 +757,27 @@ function secondQuestion(
     const mentioned = model.mentions.filter((m) => m.re.test(part)).map((m) => m.id);
     const aspect = model.language.aspect(part);
     const types = retriever.questionTypes(part).filter((x) => x !== 'definition');
-    if (!aspect && types.length === 0 && mentioned.length === 0) continue;
+    const cued = aspect !== undefined || types.length > 0 || mentioned.length > 0;
+    // A part that is a question of its own ("should I keep working?") counts when one topic is clear.
+    if (!cued && !model.language.isQuestion(part)) continue;
     const ranked = model.classifier.predict(part);
     const topTopic = ranked.find((p) => p.label.startsWith(TOPIC));
+    if (!cued && !(topTopic && ranked[0] === topTopic && topTopic.p >= 0.7)) continue;
     const own = mentioned.length > 0 || (topTopic !== undefined && topTopic.p >= 0.5);
+    // "... and how is it treated?" about the first answer's topic: its section, or the general
+    // entry for that aspect when it has none (as a follow-up would be answered).
+    if (
+      mentioned.length === 0 &&
+      domainWordCount(model, part) === 0 &&
+      aspect &&
+      aspect !== 'more' &&
+      aspect !== section
+    ) {
+      if (model.sections.get(entry)?.has(aspect)) return { topic: entry, aspect };
+      const general = DEFAULT_ASPECT_FALLBACK[aspect];
+      if (general && general !== entry && model.sections.has(general))
+        return { topic: general, ...(model.sections.get(general)?.has(aspect) ? { aspect } : {}) };
+    }
     const best = choosePassages(model, part, ranked, mentioned, aspect, own ? undefined : entry)[0];
     if (!best || (best.entry === entry && best.section === section)) continue;
     if (best.match < 0.3 && !mentioned.includes(best.entry)) continue;
