@@ -39,6 +39,8 @@ interface Expect {
   qualified?: string;
   /** What the bot can do. */
   help?: boolean;
+  /** How many knowledge answers the reply holds (two questions in one get two). */
+  answers?: number;
 }
 
 interface Conversation {
@@ -102,6 +104,8 @@ function check(result: BrainResult, e: Expect): string[] {
   if (e.restarted) need(keys.includes(K.restarted), 'a restart');
   if (e.qualified) need(keys.includes(`${K.qualifierPrefix}${e.qualified}`), `the ${e.qualified} qualifier`);
   if (e.help) need(keys.includes(K.help), 'what the bot can do');
+  if (e.answers !== undefined)
+    need(keys.filter((k) => k === K.answer).length === e.answers, `${e.answers} knowledge answers`);
   return wrong;
 }
 
