@@ -511,6 +511,7 @@ export function answerPlan(target: AnswerTarget, s: Settings, withRelated = true
   };
   const replies: Reply[] = [
     ...(nlu?.qualifier ? [{ key: `${K.qualifierPrefix}${nlu.qualifier}` }] : []),
+    ...(nlu?.partial && !nlu.qualifier ? [{ key: K.partialAnswer }] : []),
     { key: K.answer, slots },
   ];
   // A second question in the same message gets its own short answer.

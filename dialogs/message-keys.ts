@@ -36,6 +36,7 @@ export const K = {
   reassured: 'dialog.reassured',
   /** + the qualifier's name from knowledge/language.yaml ("kb.qualifier.pregnancy"). */
   qualifierPrefix: 'kb.qualifier.',
+  partialAnswer: 'kb.partial',
   noMore: 'kb.no_more',
   noTopic: 'kb.no_topic',
   // Booking and handoff

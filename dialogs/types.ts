@@ -127,6 +127,8 @@ export interface Understanding {
   qualifier?: string;
   /** The qualifier's reply comes before the general answer, not instead of it ("can you tell me if I have X?"). */
   qualifierThenAnswer?: boolean;
+  /** The question names something the knowledge has no details on: the answer is the nearest we have, and says so. */
+  partial?: boolean;
   /** A second question in the same message ("heat or ice, and how long will it take?"). */
   also?: { topic: string; aspect?: Aspect };
   /** The message describes symptoms (the writer's own or someone else's): see SymptomReport. */

@@ -30,6 +30,7 @@ import type { RedFlagNet } from './red-flag-net.js';
 import type { RedFlagDetector } from './red-flags.js';
 import { buildRetriever, type Retriever } from './retrieve.js';
 import { normalize as canonical, stem } from '../text/fold.js';
+import { englishNouns } from '../text/typos.js';
 import { createSpellingCorrector, type SpellingCorrector } from '../text/typos.js';
 import { compileSymptomReader, type SymptomReader } from './symptom-report.js';
 
@@ -85,6 +86,8 @@ export interface NluModel {
   treatments: ReadonlySet<string>;
   /** Words before what the patient wants other than ("apart from surgery"), with what follows them. */
   excluding?: RegExp;
+  /** Stems of every word the knowledge and the language file use: a noun outside them names something we have no details on. */
+  knownStems: ReadonlySet<string>;
   /** The body parts and symptom words this bot covers (language.yaml symptomReport body + symptoms). */
   bodyTalk?: RegExp;
   /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
@@ -142,6 +145,20 @@ export function buildNluModel(
   for (const e of examples)
     for (const w of canonical(e.text).split(' ')) if (w) frequencies.set(w, (frequencies.get(w) ?? 0) + 1);
   const vocabulary = new Set(frequencies.keys());
+  const retrievalWords = input.language.retrieval
+    ? [
+        ...input.language.retrieval.synonyms.flat(),
+        ...Object.values(input.language.retrieval.questionTypes).flatMap((t) => [
+          ...t.asks,
+          ...(t.answers ?? []),
+        ]),
+        ...(input.language.retrieval.excluding ?? []),
+        ...(input.language.retrieval.otherThanThis ?? []),
+      ]
+    : [];
+  const knownStems = new Set(
+    [...vocabulary, ...retrievalWords.flatMap((w) => canonical(w).split(' '))].filter(Boolean).map(stem),
+  );
   // Words of this domain: those of the entries' titles and keywords that never occur in the
   // examples of what is out of scope ("buttock", "sciatica", "piriformis"; not "pain" or "back").
   const inOos = new Set<string>();
@@ -202,6 +219,7 @@ export function buildNluModel(
       ? { retriever: buildRetriever(input.knowledge, input.language.retrieval) }
       : {}),
     domainStems,
+    knownStems,
     general: new Set(
       [...input.knowledge.topics.values()]
         .filter(
@@ -695,6 +713,16 @@ function without(ranked: Prediction[], unwanted: ReadonlySet<string>): Predictio
   return ranked.filter((p) => !drop(p)).map((p) => ({ ...p, p: p.p * scale }));
 }
 
+/**
+ * Whether the question names a thing the knowledge never mentions ("fertility", "America"): a noun
+ * of five letters or more that no entry, example or language-file list uses. The answer given is
+ * then the nearest we have, and the patient is told so.
+ */
+function namesUnknownThing(model: NluModel, text: string): boolean {
+  const nouns = englishNouns();
+  return text.split(' ').some((w) => w.length >= 5 && !model.knownStems.has(stem(w)) && nouns.has(w));
+}
+
 /** One expression matching any of the phrases as whole words, on canonical() text. */
 function anyWord(phrases: readonly string[]): RegExp {
   const escaped = phrases.map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).filter(Boolean);
@@ -732,7 +760,8 @@ function withExtras(model: NluModel, text: string, u: Understanding): Understand
       ...(qualifier.thenAnswer ? { qualifierThenAnswer: true } : {}),
     };
   const also = entry ? secondQuestion(model, text, entry, u.aspect) : undefined;
-  return also ? { ...u, also } : u;
+  const partial = model.language.isQuestion(text) && namesUnknownThing(model, text);
+  return { ...u, ...(also ? { also } : {}), ...(partial ? { partial: true } : {}) };
 }
 
 /**

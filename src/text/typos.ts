@@ -157,6 +157,31 @@ export function englishLexicon(): ReadonlySet<string> {
   return englishWords;
 }
 
+let englishNounSet: ReadonlySet<string> | undefined;
+
+/** The words of natural's lexicon that are only ever nouns, lower case. */
+export function englishNouns(): ReadonlySet<string> {
+  if (englishNounSet === undefined) {
+    const file = requireCjs.resolve(
+      'natural/lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json',
+    );
+    const tags = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>;
+    const nouns = new Set<string>();
+    const seen = new Set<string>();
+    for (const [word, list] of Object.entries(tags)) {
+      const lower = word.toLowerCase();
+      // The lower-case entry speaks for the word when both exist ("may" the verb, not "May").
+      if (seen.has(lower) && word !== lower) continue;
+      seen.add(lower);
+      // Only a noun: "counts" can be a verb, "fertility" cannot.
+      if (list.length > 0 && list.every((t) => t.startsWith('NN'))) nouns.add(lower);
+      else nouns.delete(lower);
+    }
+    englishNounSet = nouns;
+  }
+  return englishNounSet;
+}
+
 /** The classifier's corrector: the words of the training examples and their counts. */
 export type SpellingCorrector = TypoCorrector;
 export function createSpellingCorrector(frequencies: ReadonlyMap<string, number>): SpellingCorrector {

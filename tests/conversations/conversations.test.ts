@@ -39,6 +39,8 @@ interface Expect {
   qualified?: string;
   /** What the bot can do. */
   help?: boolean;
+  /** The reply says it has no details on the exact point before the nearest answer, or must not. */
+  partial?: boolean;
   /** How many knowledge answers the reply holds (two questions in one get two). */
   answers?: number;
 }
@@ -104,6 +106,8 @@ function check(result: BrainResult, e: Expect): string[] {
   if (e.restarted) need(keys.includes(K.restarted), 'a restart');
   if (e.qualified) need(keys.includes(`${K.qualifierPrefix}${e.qualified}`), `the ${e.qualified} qualifier`);
   if (e.help) need(keys.includes(K.help), 'what the bot can do');
+  if (e.partial !== undefined)
+    need(keys.includes(K.partialAnswer) === e.partial, e.partial ? 'a "no details on that" line' : 'no "no details" line');
   if (e.answers !== undefined)
     need(keys.filter((k) => k === K.answer).length === e.answers, `${e.answers} knowledge answers`);
   return wrong;
