@@ -107,7 +107,10 @@ function check(result: BrainResult, e: Expect): string[] {
   if (e.qualified) need(keys.includes(`${K.qualifierPrefix}${e.qualified}`), `the ${e.qualified} qualifier`);
   if (e.help) need(keys.includes(K.help), 'what the bot can do');
   if (e.partial !== undefined)
-    need(keys.includes(K.partialAnswer) === e.partial, e.partial ? 'a "no details on that" line' : 'no "no details" line');
+    need(
+      keys.includes(K.partialAnswer) === e.partial,
+      e.partial ? 'a "no details on that" line' : 'no "no details" line',
+    );
   if (e.answers !== undefined)
     need(keys.filter((k) => k === K.answer).length === e.answers, `${e.answers} knowledge answers`);
   return wrong;
