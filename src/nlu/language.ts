@@ -41,7 +41,12 @@ export function compileLanguage(file: LanguageFile): LanguageModel {
   const filler = new Set(small.filler.map(normalize));
   const trailing = new Set(small.trailing.map(normalize));
   // "Do not think so" and "have not" are statements, not questions.
-  const questionStart = new RegExp(`^(?:${alternativesOf(small.questionStarts, normalize)})\\b(?! not\\b)`);
+  // "Do not think so" and "have not" are statements; "why not?" is still a question.
+  const whWords = small.questionStarts.filter((w) => /^(?:wh|how)/.test(w));
+  const auxWords = small.questionStarts.filter((w) => !/^(?:wh|how)/.test(w));
+  const questionStart = new RegExp(
+    `^(?:(?:${alternativesOf(whWords, normalize)})\\b|(?:${alternativesOf(auxWords, normalize)})\\b(?! not\\b))`,
+  );
   const emojiAnswers = new Map<string, 'affirm' | 'deny'>([
     ...small.emojiAnswers.affirm.map((e): [string, 'affirm'] => [e, 'affirm']),
     ...small.emojiAnswers.deny.map((e): [string, 'deny'] => [e, 'deny']),

@@ -367,7 +367,11 @@ export function understand(
   // A follow-up that points back ("why would THAT give me bum pain?") stays on its topic even when
   // it names a general entry (causes, symptoms); naming another condition or treatment starts anew.
   const pointing = model.language.pointsBack(text);
-  const others = mentioned.filter((id) => id !== context.topic && !(pointing && model.general.has(id)));
+  // A general or front-desk entry named by a common word ("where", "bring") takes over only when
+  // the classifier reads it too.
+  const others = mentioned.filter(
+    (id) => id !== context.topic && !(model.general.has(id) && (pointing || best.label !== `${TOPIC}${id}`)),
+  );
   if (context.topic && aspect !== 'more' && others.length === 0) {
     const short = words.split(' ').length <= 9 || model.language.pointsBack(text);
     const points = model.language.pointsBack(text);
@@ -378,8 +382,15 @@ export function understand(
       model.language.isQuestion(text) ||
       /^(?:and |so |but )?(?:what|how) about\b/.test(corrected);
     // "So what should I do instead?" points back: it asks about the topic, it starts no symptom check.
+    // A question is not a yes or no ("why not?"), nor "what can you do?" unless it addresses the bot.
+    const bestIntent = best.label.slice(INTENT.length);
+    const readAsFollowUp =
+      asking &&
+      (['affirm', 'deny', 'unsure'].includes(bestIntent) ||
+        (bestIntent === 'help' && !/\byou\b/.test(corrected) && best.p < FOLLOW_UP_INTENT_SURE));
     const intentWins =
       intentConfident &&
+      !readAsFollowUp &&
       best.label !== `${INTENT}tell_me_more` &&
       !(
         (points ||
@@ -389,6 +400,19 @@ export function understand(
         signals.length === 0
       );
     if (short && asks && !intentWins) {
+      // A bare "why (not)?" after a treatment asks the reason for the advice just given, which its
+      // short answer holds; after a condition it asks for the causes (below).
+      if (
+        aspect === 'causes' &&
+        model.treatments.has(context.topic) &&
+        (model.retriever?.contentTerms(corrected).length ?? 0) === 0
+      )
+        return {
+          ...base,
+          intent: 'question',
+          topics: [{ id: context.topic, confidence: 0.9 }],
+          confidence: 0.9,
+        };
       // "What else can cause it?": the general entry for what is asked, not this topic again.
       const beyond =
         aspect && model.language.otherThanThis(corrected) ? DEFAULT_ASPECT_FALLBACK[aspect] : undefined;
