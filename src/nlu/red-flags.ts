@@ -40,7 +40,7 @@
  */
 import type { RedFlagRule, RedFlagTable } from '../knowledge/clinical-tables.js';
 import { APOSTROPHES, fold, foldPhrase, isPossessive, negativeContractions } from '../text/fold.js';
-import { PatternCompiler, type Matcher } from '../text/patterns.js';
+import { PatternCompiler, type Matcher, type WordSet } from '../text/patterns.js';
 import { createTypoCorrector, englishLexicon, likeliestSlip, type TypoCorrector } from '../text/typos.js';
 
 export type { RedFlagRule, RedFlagTable };
@@ -159,6 +159,11 @@ interface Indexed extends Matcher {
 
 interface CompiledRule {
   rule: RedFlagRule;
+  /**
+   * The prefilter: per pattern, the ids of the word sets a match must have a token of (see
+   * PatternCompiler.requirements); undefined when some pattern requires nothing.
+   */
+  needs?: number[][];
   re: Indexed;
   except?: Indexed;
   notWith?: Indexed;
@@ -293,7 +298,15 @@ function findAll(matcher: Indexed, p: Prepared, withGaps = false): Found[] {
 const overlaps = (a: Span, b: Span): boolean => a.s < b.e && b.s < a.e;
 const inside = (a: Span, b: Span): boolean => a.s >= b.s && a.e <= b.e;
 
-export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
+export interface CompileOptions {
+  /**
+   * Skip a rule whose patterns each need a word the message lacks (default true). Off only to
+   * prove that it never changes a result (tests/unit/red-flags-prefilter.test.ts).
+   */
+  prefilter?: boolean;
+}
+
+export function compileRedFlags(table: RedFlagTable, options: CompileOptions = {}): RedFlagDetector {
   const { settings, language } = table;
   const compiler = new PatternCompiler(table.vocab, settings.gap_words);
   // Every matcher gets an id; which of them can start at a word is worked out once per word.
@@ -320,6 +333,21 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     return can;
   };
   const words = new Map<string, string>();
+  const setCache = new Map<string, number[]>();
+  /** The prefilter's sets that a token satisfies. */
+  const setsOf = (word: string): number[] => {
+    let ids = setCache.get(word);
+    if (ids === undefined) {
+      ids = [];
+      for (let id = 0; id < sets.length; id++) {
+        const set = sets[id]!;
+        if (set.words.has(word) || set.prefixes.some((pre) => word.startsWith(pre))) ids.push(id);
+      }
+      if (setCache.size >= WORD_CACHE_LIMIT) setCache.clear();
+      setCache.set(word, ids);
+    }
+    return ids;
+  };
   compiler.gapGuard = compiler.compileAll(language.clause_breaks);
   const cues: Cues = {
     before: re(language.negation_before),
@@ -338,13 +366,35 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     ...(language.own_complaint?.length ? { ownComplaint: re(language.own_complaint) } : {}),
   };
   const spellings = new Map(Object.entries(language.spellings ?? {}));
-  const rules: CompiledRule[] = table.rules.map((rule) => ({
-    rule,
-    re: re(rule.patterns),
-    ...(rule.not_when_part_of?.length ? { except: re(rule.not_when_part_of) } : {}),
-    ...(rule.not_with?.length ? { notWith: re(rule.not_with) } : {}),
-    ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
-  }));
+  // The prefilter's word sets, each once (a word or a vocabulary is used by many patterns).
+  const sets: WordSet[] = [];
+  const setIds = new Map<string, number>();
+  const idOf = (set: WordSet): number => {
+    const key = `${[...set.words].sort().join(' ')}|${[...set.prefixes].sort().join(' ')}`;
+    let id = setIds.get(key);
+    if (id === undefined) {
+      id = sets.length;
+      sets.push(set);
+      setIds.set(key, id);
+    }
+    return id;
+  };
+  const needsOf = (patterns: readonly string[]): number[][] | undefined => {
+    if (options.prefilter === false) return undefined;
+    const needs = compiler.requirements(patterns).map((list) => list.map(idOf));
+    return needs.some((list) => list.length === 0) ? undefined : needs;
+  };
+  const rules: CompiledRule[] = table.rules.map((rule) => {
+    const needs = needsOf(rule.patterns);
+    return {
+      rule,
+      ...(needs ? { needs } : {}),
+      re: re(rule.patterns),
+      ...(rule.not_when_part_of?.length ? { except: re(rule.not_when_part_of) } : {}),
+      ...(rule.not_with?.length ? { notWith: re(rule.not_with) } : {}),
+      ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
+    };
+  });
   const known = language.known_words.map((w) => foldPhrase(w).replace(/[^a-z0-9]/g, ''));
   const typos = tableTypos(compiler.words, known, settings.typo_min_length);
 
@@ -506,9 +556,15 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return hypotheticals.some((c) => inside(c, sent) && c.s <= m.s && !negated(c));
     };
 
+    // The prefilter: which word sets the message has a token of.
+    const has = new Uint8Array(sets.length);
+    for (const t of p.tokens) for (const id of setsOf(t.norm)) has[id] = 1;
+    const possible = (needs: number[][]): boolean => needs.some((list) => list.every((id) => has[id] === 1));
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
-    for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
+    for (const { rule, needs, re: ruleRe, except, notWith, onlyWith } of rules) {
+      if (needs !== undefined && !possible(needs)) continue;
       let exceptions: Found[] | undefined;
       let explanations: Found[] | undefined;
       let companion: boolean | undefined;
