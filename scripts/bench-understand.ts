@@ -161,6 +161,9 @@ if (dumpFile) {
     context: m.context,
     understanding: understand(m.text, m.context, model, { now: NOW }),
     detection: model.redFlags.detect(m.text),
+    // Full-precision probabilities: a speed-up of the classifier must not move them at all.
+    predicted: model.classifier.predict(m.text),
+    net: model.redFlagNet?.classifier.predict(m.text).slice(0, 3),
   }));
   const heldout = parse(readFileSync(path.resolve('tests/eval/redflag-heldout.yaml'), 'utf8')) as {
     items: Array<{ text: string }>;
