@@ -40,7 +40,7 @@
  */
 import type { RedFlagRule, RedFlagTable } from '../knowledge/clinical-tables.js';
 import { APOSTROPHES, fold, foldPhrase, isPossessive, negativeContractions } from '../text/fold.js';
-import { PatternCompiler, type Matcher } from '../text/patterns.js';
+import { PatternCompiler, type Matcher, type WordSet } from '../text/patterns.js';
 import { createTypoCorrector, englishLexicon, likeliestSlip, type TypoCorrector } from '../text/typos.js';
 
 export type { RedFlagRule, RedFlagTable };
@@ -81,19 +81,39 @@ const TOKEN_RE = new RegExp(
 );
 const BREAK = '|';
 
-function tokenize(text: string, spellings?: ReadonlyMap<string, string>): Token[] {
+/** The normalised form of one typed word (a pure function of the word and the table's spellings). */
+function wordNorm(raw: string, spellings?: ReadonlyMap<string, string>): string {
+  const folded = fold(raw);
+  // Letters typed three or more times in a row are stretched words ("numbbb", "sooo"): keep two.
+  const norm = foldPhrase(isPossessive(folded) ? folded.slice(0, -2) : folded)
+    .replace(/[^a-z0-9]/g, '')
+    .replace(/([a-z])\1{2,}/g, '$1$1');
+  return spellings?.get(norm) ?? norm;
+}
+
+/** Typed words remembered per detector (their norms repeat from message to message); cleared when full. */
+const WORD_CACHE_LIMIT = 20_000;
+
+function tokenize(
+  text: string,
+  spellings?: ReadonlyMap<string, string>,
+  cache?: Map<string, string>,
+): Token[] {
   const tokens: Token[] = [];
   for (const m of text.matchAll(TOKEN_RE)) {
     const raw = m[0];
     let norm = BREAK;
     if (/^\p{N}/u.test(raw)) norm = raw.replace(/,/g, '');
     else if (/^\p{L}/u.test(raw)) {
-      const folded = fold(raw);
-      // Letters typed three or more times in a row are stretched words ("numbbb", "sooo"): keep two.
-      norm = foldPhrase(isPossessive(folded) ? folded.slice(0, -2) : folded)
-        .replace(/[^a-z0-9]/g, '')
-        .replace(/([a-z])\1{2,}/g, '$1$1');
-      norm = spellings?.get(norm) ?? norm;
+      const hit = cache?.get(raw);
+      if (hit !== undefined) norm = hit;
+      else {
+        norm = wordNorm(raw, spellings);
+        if (cache) {
+          if (cache.size >= WORD_CACHE_LIMIT) cache.clear();
+          cache.set(raw, norm);
+        }
+      }
     }
     if (norm === BREAK && /^[.!?;\n]$/.test(raw)) {
       tokens.push({ norm, start: m.index, end: m.index + raw.length, stop: true });
@@ -130,29 +150,41 @@ interface Span {
   e: number;
 }
 
+/** A matcher with its place in the detector's list of matchers (see `Prepared.starts`). */
+interface Indexed extends Matcher {
+  id: number;
+  /** `re` without match indices ("d" flag), which make every attempt slower: tried first. */
+  plain: RegExp;
+}
+
 interface CompiledRule {
   rule: RedFlagRule;
-  re: Matcher;
-  except?: Matcher;
-  notWith?: Matcher;
-  onlyWith?: Matcher;
+  /**
+   * The prefilter: per pattern, the ids of the word sets a match must have a token of (see
+   * PatternCompiler.requirements); undefined when some pattern requires nothing.
+   */
+  needs?: number[][];
+  re: Indexed;
+  except?: Indexed;
+  notWith?: Indexed;
+  onlyWith?: Indexed;
 }
 
 interface Cues {
-  before: Matcher;
-  after: Matcher;
-  pseudo: Matcher;
-  breaks: Matcher;
-  joiners: Matcher;
-  others: Matcher;
-  self: Matcher;
-  longAgo?: Matcher;
-  recent?: Matcher;
-  notReported?: Matcher;
-  now?: Matcher;
-  hypothetical?: Matcher;
-  ownComplaint?: Matcher;
-  questionWords?: Matcher;
+  before: Indexed;
+  after: Indexed;
+  pseudo: Indexed;
+  breaks: Indexed;
+  joiners: Indexed;
+  others: Indexed;
+  self: Indexed;
+  longAgo?: Indexed;
+  recent?: Indexed;
+  notReported?: Indexed;
+  now?: Indexed;
+  hypothetical?: Indexed;
+  ownComplaint?: Indexed;
+  questionWords?: Indexed;
 }
 
 /** The token string and maps from its character offsets back to token indices. */
@@ -163,6 +195,11 @@ interface Prepared {
   offsets: number[];
   startAt: Map<number, number>;
   endAt: Map<number, number>;
+  /**
+   * Per token, which matchers can start at it (indexed by matcher id, 1 = can): the same answer
+   * as canStart(), looked up once per distinct word instead of once per matcher and token.
+   */
+  starts: Uint8Array[];
 }
 
 /** Auxiliaries that a question puts before "i not": "why can I not pee" reads as "why I can not pee". */
@@ -191,8 +228,14 @@ function uninvert(tokens: Token[]): void {
   }
 }
 
-function prepare(raw: string, typos: TypoCorrector, spellings?: ReadonlyMap<string, string>): Prepared {
-  const tokens = tokenize(raw, spellings);
+function prepare(
+  raw: string,
+  typos: TypoCorrector,
+  startersOf: (word: string) => Uint8Array,
+  spellings?: ReadonlyMap<string, string>,
+  words?: Map<string, string>,
+): Prepared {
+  const tokens = tokenize(raw, spellings, words);
   for (const t of tokens) if (t.norm !== BREAK) t.norm = typos.correct(t.norm);
   uninvert(tokens);
   const startAt = new Map<number, number>();
@@ -205,7 +248,7 @@ function prepare(raw: string, typos: TypoCorrector, spellings?: ReadonlyMap<stri
     text += ` ${t.norm}`;
     endAt.set(text.length, i + 1);
   });
-  return { tokens, text, offsets, startAt, endAt };
+  return { tokens, text, offsets, startAt, endAt, starts: tokens.map((t) => startersOf(t.norm)) };
 }
 
 interface Found extends Span {
@@ -219,15 +262,20 @@ function canStart(m: Matcher, word: string): boolean {
 }
 
 /** Every match, one per starting token (longest alternative first), tried only where one can start. */
-function findAll(matcher: Matcher, p: Prepared, withGaps = false): Found[] {
+function findAll(matcher: Indexed, p: Prepared, withGaps = false): Found[] {
   const out: Found[] = [];
-  const { re } = matcher;
+  const { re, plain, id } = matcher;
   for (let i = 0; i < p.tokens.length; i++) {
-    const token = p.tokens[i];
-    if (token === undefined || !canStart(matcher, token.norm)) continue;
-    re.lastIndex = p.offsets[i] ?? 0;
-    const m = re.exec(p.text);
+    if (p.starts[i]?.[id] !== 1) continue;
+    plain.lastIndex = p.offsets[i] ?? 0;
+    let m = plain.exec(p.text);
     if (m === null) continue;
+    if (withGaps) {
+      // The same expression at the same place: the same match, now with the gaps' positions.
+      re.lastIndex = m.index;
+      m = re.exec(p.text);
+      if (m === null) continue;
+    }
     const s = i;
     const e = p.endAt.get(m.index + m[0].length);
     if (e !== undefined && e > s) {
@@ -250,10 +298,56 @@ function findAll(matcher: Matcher, p: Prepared, withGaps = false): Found[] {
 const overlaps = (a: Span, b: Span): boolean => a.s < b.e && b.s < a.e;
 const inside = (a: Span, b: Span): boolean => a.s >= b.s && a.e <= b.e;
 
-export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
+export interface CompileOptions {
+  /**
+   * Skip a rule whose patterns each need a word the message lacks (default true). Off only to
+   * prove that it never changes a result (tests/unit/red-flags-prefilter.test.ts).
+   */
+  prefilter?: boolean;
+}
+
+export function compileRedFlags(table: RedFlagTable, options: CompileOptions = {}): RedFlagDetector {
   const { settings, language } = table;
   const compiler = new PatternCompiler(table.vocab, settings.gap_words);
-  const re = (phrases: readonly string[]): Matcher => compiler.matcher(phrases);
+  // Every matcher gets an id; which of them can start at a word is worked out once per word.
+  const matchers: Indexed[] = [];
+  const re = (phrases: readonly string[]): Indexed => {
+    const compiled = compiler.matcher(phrases);
+    const m: Indexed = {
+      ...compiled,
+      id: matchers.length,
+      plain: new RegExp(compiled.re.source, compiled.re.flags.replace('d', '')),
+    };
+    matchers.push(m);
+    return m;
+  };
+  const startCache = new Map<string, Uint8Array>();
+  const startersOf = (word: string): Uint8Array => {
+    let can = startCache.get(word);
+    if (can === undefined) {
+      can = new Uint8Array(matchers.length);
+      for (const m of matchers) if (canStart(m, word)) can[m.id] = 1;
+      if (startCache.size >= WORD_CACHE_LIMIT) startCache.clear();
+      startCache.set(word, can);
+    }
+    return can;
+  };
+  const words = new Map<string, string>();
+  const setCache = new Map<string, number[]>();
+  /** The prefilter's sets that a token satisfies. */
+  const setsOf = (word: string): number[] => {
+    let ids = setCache.get(word);
+    if (ids === undefined) {
+      ids = [];
+      for (let id = 0; id < sets.length; id++) {
+        const set = sets[id]!;
+        if (set.words.has(word) || set.prefixes.some((pre) => word.startsWith(pre))) ids.push(id);
+      }
+      if (setCache.size >= WORD_CACHE_LIMIT) setCache.clear();
+      setCache.set(word, ids);
+    }
+    return ids;
+  };
   compiler.gapGuard = compiler.compileAll(language.clause_breaks);
   const cues: Cues = {
     before: re(language.negation_before),
@@ -272,18 +366,40 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
     ...(language.own_complaint?.length ? { ownComplaint: re(language.own_complaint) } : {}),
   };
   const spellings = new Map(Object.entries(language.spellings ?? {}));
-  const rules: CompiledRule[] = table.rules.map((rule) => ({
-    rule,
-    re: re(rule.patterns),
-    ...(rule.not_when_part_of?.length ? { except: re(rule.not_when_part_of) } : {}),
-    ...(rule.not_with?.length ? { notWith: re(rule.not_with) } : {}),
-    ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
-  }));
+  // The prefilter's word sets, each once (a word or a vocabulary is used by many patterns).
+  const sets: WordSet[] = [];
+  const setIds = new Map<string, number>();
+  const idOf = (set: WordSet): number => {
+    const key = `${[...set.words].sort().join(' ')}|${[...set.prefixes].sort().join(' ')}`;
+    let id = setIds.get(key);
+    if (id === undefined) {
+      id = sets.length;
+      sets.push(set);
+      setIds.set(key, id);
+    }
+    return id;
+  };
+  const needsOf = (patterns: readonly string[]): number[][] | undefined => {
+    if (options.prefilter === false) return undefined;
+    const needs = compiler.requirements(patterns).map((list) => list.map(idOf));
+    return needs.some((list) => list.length === 0) ? undefined : needs;
+  };
+  const rules: CompiledRule[] = table.rules.map((rule) => {
+    const needs = needsOf(rule.patterns);
+    return {
+      rule,
+      ...(needs ? { needs } : {}),
+      re: re(rule.patterns),
+      ...(rule.not_when_part_of?.length ? { except: re(rule.not_when_part_of) } : {}),
+      ...(rule.not_with?.length ? { notWith: re(rule.not_with) } : {}),
+      ...(rule.only_with?.length ? { onlyWith: re(rule.only_with) } : {}),
+    };
+  });
   const known = language.known_words.map((w) => foldPhrase(w).replace(/[^a-z0-9]/g, ''));
   const typos = tableTypos(compiler.words, known, settings.typo_min_length);
 
   const detect = (raw: string): RedFlagDetection => {
-    const p = prepare(raw, typos, spellings);
+    const p = prepare(raw, typos, startersOf, spellings, words);
     const n = p.tokens.length;
     if (n === 0) return { signals: [], matches: [] };
 
@@ -440,9 +556,15 @@ export function compileRedFlags(table: RedFlagTable): RedFlagDetector {
       return hypotheticals.some((c) => inside(c, sent) && c.s <= m.s && !negated(c));
     };
 
+    // The prefilter: which word sets the message has a token of.
+    const has = new Uint8Array(sets.length);
+    for (const t of p.tokens) for (const id of setsOf(t.norm)) has[id] = 1;
+    const possible = (needs: number[][]): boolean => needs.some((list) => list.every((id) => has[id] === 1));
+
     const matches: (RedFlagMatch & { order: number })[] = [];
     const firstAt = new Map<string, number>();
-    for (const { rule, re: ruleRe, except, notWith, onlyWith } of rules) {
+    for (const { rule, needs, re: ruleRe, except, notWith, onlyWith } of rules) {
+      if (needs !== undefined && !possible(needs)) continue;
       let exceptions: Found[] | undefined;
       let explanations: Found[] | undefined;
       let companion: boolean | undefined;

@@ -203,16 +203,76 @@ export class Vectorizer {
     return this.features[i];
   }
 
-  /** Sparse, L2-normalised TF-IDF vector of a text (empty when the text has no features). */
+  /** Per word: the vocabulary index of each of its word and character keys (-1: not in it). */
+  private readonly wordIndex = new Map<string, { words: Int32Array; chars: Int32Array }>();
+
+  private indexOfWord(word: string, f: WordFeatures): { words: Int32Array; chars: Int32Array } {
+    let hit = this.wordIndex.get(word);
+    if (hit === undefined) {
+      const at = (key: string) => this.index.get(key) ?? -1;
+      hit = { words: Int32Array.from(f.words, at), chars: Int32Array.from(f.chars, at) };
+      if (this.wordIndex.size >= WORD_CACHE_LIMIT) this.wordIndex.clear();
+      this.wordIndex.set(word, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * Sparse, L2-normalised TF-IDF vector of a text (empty when the text has no features).
+   * The same keys in the same first-seen order as extractFeatures() (so the same sums, bit for
+   * bit), with each word's vocabulary indices looked up once per word rather than once per key.
+   */
   transform(text: string): SparseVector {
-    return this.vectorize(
-      extractFeatures(text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text, this.options),
-    );
+    const opts = this.options;
+    const words = tokenize(text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
+    const slotOf = new Map<string, number>();
+    const keyIndex: number[] = [];
+    const counts: number[] = [];
+    const groups: number[] = [];
+    const add = (key: string, i: number, g: number): void => {
+      const slot = slotOf.get(key);
+      if (slot !== undefined) counts[slot]!++;
+      else {
+        slotOf.set(key, keyIndex.length);
+        keyIndex.push(i);
+        counts.push(1);
+        groups.push(g);
+      }
+    };
+    const bigram = (key: string) => add(key, this.index.get(key) ?? -1, GROUP_WORD);
+    let prev = '^';
+    for (const word of words) {
+      const f = wordFeatures(word, opts);
+      const at = this.indexOfWord(word, f);
+      f.words.forEach((k, j) => add(k, at.words[j]!, GROUP_WORD));
+      if (opts.wordBigrams) bigram(`${BIGRAM} ${prev} ${f.stem}`);
+      prev = f.stem;
+      f.chars.forEach((k, j) => add(k, at.chars[j]!, GROUP_CHAR));
+    }
+    if (opts.wordBigrams && words.length > 0) bigram(`${BIGRAM} ${prev} $`);
+    return this.weigh(keyIndex, counts, groups);
   }
 
   private vectorize(counts: ReadonlyMap<string, number>): SparseVector {
+    const keyIndex: number[] = [];
+    const list: number[] = [];
+    const groups: number[] = [];
+    for (const [key, count] of counts) {
+      keyIndex.push(this.index.get(key) ?? -1);
+      list.push(count);
+      groups.push(groupOf(key));
+    }
+    return this.weigh(keyIndex, list, groups);
+  }
+
+  /** The vector of features in first-seen order: vocabulary index (-1: unseen), count, group. */
+  private weigh(
+    keyIndex: readonly number[],
+    counts: readonly number[],
+    groups: readonly number[],
+  ): SparseVector {
     const opts = this.options;
-    const n = counts.size;
+    const n = counts.length;
     if (this.scratch.idx.length < n) {
       const size = Math.max(n, 2 * this.scratch.idx.length);
       this.scratch = {
@@ -226,14 +286,15 @@ export class Vectorizer {
     let wordNorm = 0;
     let charNorm = 0;
     let m = 0;
-    for (const [key, count] of counts) {
+    for (let s = 0; s < n; s++) {
+      const count = counts[s]!;
       const tf = count === 1 ? 1 : opts.sublinearTf ? 1 + Math.log(count) : count;
-      const i = this.index.get(key);
-      const v = tf * (i === undefined ? this.unseenIdf : this.idf[i]!);
-      const g = groupOf(key);
+      const i = keyIndex[s]!;
+      const v = tf * (i < 0 ? this.unseenIdf : this.idf[i]!);
+      const g = groups[s]!;
       if (g === GROUP_CHAR) charNorm += v * v;
       else wordNorm += v * v;
-      if (i === undefined) continue;
+      if (i < 0) continue;
       idx[m] = i;
       raw[m] = v;
       group[m] = g;

@@ -145,10 +145,21 @@ export function expandContraction(word: string): string {
 }
 
 /**
+ * One message is normalised a dozen times while it is understood (the classifier, the passage
+ * search, the symptom reader...): the last 32 results (of texts up to 2,000 characters) are kept,
+ * in memory only, and pushed out by the next messages.
+ */
+const RECENT_TEXTS = 32;
+const RECENT_TEXT_LENGTH = 2000;
+const recentlyNormalized = new Map<string, string>();
+
+/**
  * fold(), contractions expanded ("don't" -> "do not", "i'm" -> "i am", "can't" -> "can not") and
  * everything that is not a letter or digit turned into single spaces.
  */
 export function normalize(text: string): string {
+  const hit = recentlyNormalized.get(text);
+  if (hit !== undefined) return hit;
   const words = fold(text).split(/[^\p{L}\p{N}']+/u);
   const out: string[] = [];
   for (const raw of words) {
@@ -156,7 +167,13 @@ export function normalize(text: string): string {
     if (w === '') continue;
     out.push(expandContraction(w).replace(/'/g, ''));
   }
-  return out.join(' ').trim();
+  const result = out.join(' ').trim();
+  if (text.length <= RECENT_TEXT_LENGTH) {
+    if (recentlyNormalized.size >= RECENT_TEXTS)
+      recentlyNormalized.delete(recentlyNormalized.keys().next().value!);
+    recentlyNormalized.set(text, result);
+  }
+  return result;
 }
 
 /** Normalised words; digits, negations and question words are kept. */

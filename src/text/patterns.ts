@@ -121,6 +121,72 @@ export class PatternCompiler {
     return { re, first, prefixes: [...first.prefixes] };
   }
 
+  /**
+   * What a match of each phrase must contain: a list of word sets, and a match has, for every set
+   * in its list, a token that is one of the set's words or starts with one of its prefixes (a
+   * word of a pattern matches one whole token; "..." gaps and [optional] parts require nothing).
+   * A message that lacks one of them cannot match that phrase, whatever its order of words: a
+   * cheap test before the regular expression. An empty list requires nothing.
+   */
+  requirements(sources: readonly string[]): WordSet[][] {
+    return sources.map((source) => this.requiredOf(parsePattern(source)));
+  }
+
+  private readonly requiredVocab = new Map<string, WordSet | null>();
+
+  private requiredOf(seq: readonly PatternNode[]): WordSet[] {
+    const out: WordSet[] = [];
+    for (const n of seq) {
+      const req = this.requiredNode(n);
+      if (req !== undefined && !out.includes(req)) out.push(req);
+    }
+    return out;
+  }
+
+  /** One set of which a match of `n` has a token; undefined when `n` can match nothing or any word. */
+  private requiredNode(n: PatternNode): WordSet | undefined {
+    switch (n.kind) {
+      case 'word':
+        return n.prefix
+          ? { words: new Set(), prefixes: [n.text] }
+          : { words: new Set([n.text]), prefixes: [] };
+      case 'gap':
+        return undefined;
+      case 'choice':
+        return n.optional ? undefined : this.anyOption(n.options);
+      case 'slot': {
+        const done = this.requiredVocab.get(n.name);
+        if (done !== undefined) return done ?? undefined;
+        this.requiredVocab.set(n.name, null); // a guard: vocab never refers to itself
+        let parsed = this.parsedVocab.get(n.name);
+        if (parsed === undefined) {
+          parsed = (this.vocab[n.name] ?? []).map((p) => parsePattern(p));
+          this.parsedVocab.set(n.name, parsed);
+        }
+        const req = parsed.length > 0 ? this.anyOption(parsed) : undefined;
+        this.requiredVocab.set(n.name, req ?? null);
+        return req;
+      }
+    }
+  }
+
+  /** A match of one of the options has a token of the union of one required set of each option. */
+  private anyOption(options: readonly (readonly PatternNode[])[]): WordSet | undefined {
+    const words = new Set<string>();
+    const prefixes = new Set<string>();
+    for (const option of options) {
+      const sets = this.requiredOf(option);
+      if (sets.length === 0) return undefined;
+      // The smallest set of the option: the most telling word of it.
+      const best = sets.reduce((a, b) =>
+        b.words.size + b.prefixes.length < a.words.size + a.prefixes.length ? b : a,
+      );
+      for (const w of best.words) words.add(w);
+      for (const pre of best.prefixes) prefixes.add(pre);
+    }
+    return { words, prefixes: [...prefixes] };
+  }
+
   /** Adds the words `seq` can start with to `first`; true when `seq` can match no words at all. */
   private firstOfSequence(seq: readonly PatternNode[], first: FirstWords): boolean {
     for (const n of seq) if (!this.firstOfNode(n, first)) return false;
@@ -209,6 +275,12 @@ export class PatternCompiler {
 export function alternation(sources: readonly string[]): string {
   const unique = [...new Set(sources)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   return `(?:${unique.join('|')})`;
+}
+
+/** Tokens that are one of `words` or start with one of `prefixes`. */
+export interface WordSet {
+  words: ReadonlySet<string>;
+  prefixes: readonly string[];
 }
 
 /** The words a match can start with: whole words, word beginnings (`word*`), or any word. */
