@@ -747,9 +747,20 @@ function namesUnknownThing(model: NluModel, text: string): boolean {
   return text.split(' ').some((w) => w.length >= 5 && !model.knownStems.has(stem(w)) && nouns.has(w));
 }
 
+const CHILD_AGE_SLOT = '{age under 18}';
+
 /** One expression matching any of the phrases as whole words, on canonical() text. */
 function anyWord(phrases: readonly string[]): RegExp {
-  const escaped = phrases.map((w) => canonical(w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).filter(Boolean);
+  // "{age under 18}" in a phrase stands for a number from 0 to 17 ("my {age under 18} year old").
+  const escaped = phrases
+    .map((w) =>
+      w
+        .split(CHILD_AGE_SLOT)
+        .map((part) => canonical(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join(' (?:1[0-7]|[0-9]) ')
+        .trim(),
+    )
+    .filter(Boolean);
   return new RegExp(`\\b(?:${escaped.join('|')})\\b`);
 }
 
