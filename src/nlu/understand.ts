@@ -513,6 +513,19 @@ export function understand(
     );
     const decided = decide(passages, ranked, mentioned);
     if (decided) return withExtras(model, corrected, { ...base, intent: 'question', ...decided });
+    // A body-words question that asks an aspect ("why does my bum hurt down my leg?"): the general
+    // entry for that aspect, the likeliest entries offered with it.
+    const general = spread && aspect ? DEFAULT_ASPECT_FALLBACK[aspect] : undefined;
+    if (general && model.sections.has(general)) {
+      const rest = [...new Set(passages.map((p) => p.entry))].filter((id) => id !== general).slice(0, 2);
+      return withExtras(model, corrected, {
+        ...base,
+        intent: 'question',
+        ...(model.sections.get(general)?.has(aspect!) ? { aspect } : {}),
+        topics: [{ id: general, confidence: 0.45 }, ...rest.map((id) => ({ id, confidence: 0.36 }))],
+        confidence: 0.45,
+      });
+    }
     // The passage that matches the question best is answered, the next entries offered with it.
     const best = passages[0];
     if (spread && best && best.match >= 0.5 && best.raw >= 5) {
