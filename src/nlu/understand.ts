@@ -658,7 +658,8 @@ export function choosePassages(
     if (rareOf(s).length > 0) score += 0.5;
     // A question about the topic in general gets its overview; a follow-up asking for more than
     // that overview (which was just said) does not get it again.
-    if (!s.section && !specific && !pointed.has(s.entry)) score += 0.8;
+    // "What does that mean?" asks for the overview even when a rare word points at a section.
+    if (!s.section && !specific && (!pointed.has(s.entry) || types.includes('definition'))) score += 0.8;
     if (!s.section && focus && s.entry === focus && specific) score -= 0.6;
     return {
       entry: s.entry,

@@ -25,6 +25,8 @@ interface Expect {
   /** The symptom check was stopped. */
   stopped?: boolean;
   answered?: string | string[];
+  /** The answer is the entry's short answer (its overview), not one of its sections. */
+  overview?: boolean;
   outOfScope?: boolean;
   didYouMean?: boolean;
   disposition?: string;
@@ -84,6 +86,7 @@ function check(result: BrainResult, e: Expect): string[] {
     const ids = Array.isArray(e.answered) ? e.answered : [e.answered];
     need(!!o.answered && ids.includes(o.answered.topic), `an answer from ${ids.join(' or ')}`);
   }
+  if (e.overview) need(!!o.answered && o.answered.aspect === undefined, "the entry's short answer");
   if (e.outOfScope)
     need(!!o.outOfScope || keys.includes(K.outOfScope) || keys.includes(K.notSure), 'an out-of-scope reply');
   if (e.didYouMean) need((o.didYouMean?.length ?? 0) > 0, '"did you mean" choices');
