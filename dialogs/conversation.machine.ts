@@ -303,7 +303,7 @@ export function createConversationMachine(deps: DialogDeps) {
         const nlu = nluOf(event);
         return nlu ? didYouMeanPlan(nlu, s) : NO_PLAN;
       }),
-      sayOutOfScope: say(() => outOfScopePlan()),
+      sayOutOfScope: say((_context, event) => outOfScopePlan(nluOf(event))),
       acknowledgeReassurance: say((context) => simplePlan(K.reassured, menuChoices(context), { misses: 0 })),
       greet: say((context) => simplePlan(K.greeting, menuChoices(context), { misses: 0 })),
       sayThanks: say((context) => simplePlan(K.thanks, menuChoices(context), { misses: 0 })),

@@ -603,7 +603,20 @@ export function missPlan(ctx: DialogContext, category: IdleCategory): Plan {
   return simplePlan(category === 'empty' ? K.empty : K.notUnderstood, menuChoices(ctx), patch);
 }
 
-export function outOfScopePlan(): Plan {
+export function outOfScopePlan(nlu?: Understanding): Plan {
+  // A part the knowledge never answers, asked on its own ("can you give me a fit note?"): say who can.
+  if (nlu?.qualifier && !nlu.qualifierThenAnswer)
+    return {
+      ...simplePlan(
+        `${K.qualifierPrefix}${nlu.qualifier}`,
+        [HANDOFF, choice('intent:question', K.choiceAskQuestion)],
+        {
+          misses: 0,
+        },
+      ),
+      outcome: { outOfScope: true },
+      offer: 'handoff:out_of_scope',
+    };
   return {
     ...simplePlan(K.outOfScope, [HANDOFF, choice('intent:question', K.choiceAskQuestion)], { misses: 0 }),
     outcome: { outOfScope: true },

@@ -570,14 +570,20 @@ export function understand(
   }
 
   if (best.label === OOS_LABEL && best.p >= t.accept) {
-    return { ...base, intent: 'out_of_scope', topics, confidence: round(best.p) };
+    return withOwnQualifier(model, corrected, {
+      ...base,
+      intent: 'out_of_scope',
+      topics,
+      confidence: round(best.p),
+    });
   }
 
   // Nothing is sure enough: gibberish is "not understood"; anything else is out of scope, with the
   // weak candidates kept so the machine can offer "did you mean".
   const known = corrected.split(' ').filter((w) => model.vocabulary.has(w)).length;
   const intent: Intent = known / corrected.split(' ').length < 0.34 ? 'unknown' : 'out_of_scope';
-  return { ...base, intent, topics, confidence: round(1 - best.p) };
+  const u: Understanding = { ...base, intent, topics, confidence: round(1 - best.p) };
+  return intent === 'out_of_scope' ? withOwnQualifier(model, corrected, u) : u;
 }
 
 interface ScoredPassage {
@@ -794,6 +800,17 @@ function domainQuestion(model: NluModel, text: string, ranked: readonly Predicti
   if (best && best.label === OOS_LABEL && best.p >= 0.9) return false;
   const top = Math.max(0, ...retriever.raw(text));
   return top >= (best?.label === OOS_LABEL && best.p >= 0.7 ? 9 : 6);
+}
+
+/**
+ * An out-of-scope message that carries a qualifier about no entry in particular ("can you give me a
+ * fit note?", "how much does it cost?"): its honest reply says who can help, better than "I only know about...".
+ */
+function withOwnQualifier(model: NluModel, text: string, u: Understanding): Understanding {
+  const q = model.qualifiers.find(
+    (x) => !x.about && !x.thenAnswer && x.re.test(text) && !x.unless?.test(text),
+  );
+  return q ? { ...u, qualifier: q.name } : u;
 }
 
 /** A qualifier the knowledge cannot answer for the person, and a second question in the same message. */
