@@ -10,7 +10,7 @@ import { loadNlu } from '../../src/nlu/load.js';
 import { loadAnswerSet, scoreAnswers } from '../eval/answers.js';
 import { REAL_KNOWLEDGE } from '../helpers/service.js';
 
-const FLOORS = { single: 0.89, followUp: 0.86, oos: 0.88 };
+const FLOORS = { single: 0.89, followUp: 0.86, oos: 0.9 };
 
 describe('answers, measured on what the reply says', () => {
   const { knowledge, model } = loadNlu(REAL_KNOWLEDGE);
