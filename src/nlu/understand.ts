@@ -407,32 +407,19 @@ export function understand(
         model.treatments.has(context.topic) &&
         (model.retriever?.contentTerms(corrected).length ?? 0) === 0
       )
-        return {
-          ...base,
-          intent: 'question',
-          topics: [{ id: context.topic, confidence: 0.9 }],
-          confidence: 0.9,
-        };
+        return followUp(base, context.topic);
       // "What else can cause it?": the general entry for what is asked, not this topic again.
       const beyond =
         aspect && model.language.otherThanThis(corrected) ? DEFAULT_ASPECT_FALLBACK[aspect] : undefined;
       if (beyond && beyond !== context.topic && model.sections.has(beyond))
-        return withExtras(model, corrected, {
-          ...base,
-          intent: 'question',
-          ...(model.sections.get(beyond)?.has(aspect!) ? { aspect } : {}),
-          topics: [{ id: beyond, confidence: 0.9 }],
-          confidence: 0.9,
-        });
+        return withExtras(
+          model,
+          corrected,
+          followUp(base, beyond, model.sections.get(beyond)?.has(aspect!) ? aspect : undefined),
+        );
       // An aspect the topic has a section for ("how is it treated?"): that section.
       if (aspect && model.sections.get(context.topic)?.has(aspect))
-        return withExtras(model, corrected, {
-          ...base,
-          intent: 'question',
-          aspect,
-          topics: [{ id: context.topic, confidence: 0.9 }],
-          confidence: 0.9,
-        });
+        return withExtras(model, corrected, followUp(base, context.topic, aspect));
       // The topic has no section for the aspect asked: its general entry may answer ("how long does it last?").
       const general =
         aspect && !model.sections.get(context.topic)?.has(aspect)
@@ -441,31 +428,13 @@ export function understand(
       const chosen = choosePassages(model, corrected, ranked, mentioned, aspect, context.topic, general)[0];
       if (chosen && aspect && chosen.entry === general && !chosen.section) {
         // The dialog answers the aspect from the general entry and keeps the topic for the next follow-up.
-        return {
-          ...base,
-          intent: 'question',
-          aspect,
-          topics: [{ id: context.topic, confidence: 0.9 }],
-          confidence: 0.9,
-        };
+        return followUp(base, context.topic, aspect);
       }
       if (chosen) {
-        return withExtras(model, corrected, {
-          ...base,
-          intent: 'question',
-          ...(chosen.section ? { aspect: chosen.section } : {}),
-          topics: [{ id: chosen.entry, confidence: 0.9 }],
-          confidence: 0.9,
-        });
+        return withExtras(model, corrected, followUp(base, chosen.entry, chosen.section));
       }
       if (aspect) {
-        return {
-          ...base,
-          intent: 'question',
-          aspect,
-          topics: [{ id: context.topic, confidence: 0.9 }],
-          confidence: 0.9,
-        };
+        return followUp(base, context.topic, aspect);
       }
     }
   }
@@ -768,6 +737,21 @@ function namesUnknownThing(model: NluModel, text: string): boolean {
 }
 
 const CHILD_AGE_SLOT = '{age under 18}';
+
+/** A follow-up answered from this entry (and section): sure, since the conversation names the topic. */
+function followUp(
+  base: Omit<Understanding, 'intent' | 'confidence'>,
+  id: string,
+  aspect?: Aspect,
+): Understanding {
+  return {
+    ...base,
+    intent: 'question',
+    ...(aspect ? { aspect } : {}),
+    topics: [{ id, confidence: 0.9 }],
+    confidence: 0.9,
+  };
+}
 
 /** One expression matching any of the phrases as whole words, on canonical() text. */
 function anyWord(phrases: readonly string[]): RegExp {
