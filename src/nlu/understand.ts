@@ -88,6 +88,8 @@ export interface NluModel {
   excluding?: RegExp;
   /** Stems of every word the knowledge and the language file use: a noun outside them names something we have no details on. */
   knownStems: ReadonlySet<string>;
+  /** Words that are only ever nouns (natural's lexicon), read once when the model is built. */
+  nouns: ReadonlySet<string>;
   /** The body parts and symptom words this bot covers (language.yaml symptomReport body + symptoms). */
   bodyTalk?: RegExp;
   /** Rewrites words that mean something else after a treatment (knowledge/language.yaml). */
@@ -220,6 +222,7 @@ export function buildNluModel(
       : {}),
     domainStems,
     knownStems,
+    nouns: englishNouns(),
     general: new Set(
       [...input.knowledge.topics.values()]
         .filter(
@@ -732,8 +735,7 @@ function without(ranked: Prediction[], unwanted: ReadonlySet<string>): Predictio
  * then the nearest we have, and the patient is told so.
  */
 function namesUnknownThing(model: NluModel, text: string): boolean {
-  const nouns = englishNouns();
-  return text.split(' ').some((w) => w.length >= 5 && !model.knownStems.has(stem(w)) && nouns.has(w));
+  return text.split(' ').some((w) => w.length >= 5 && !model.knownStems.has(stem(w)) && model.nouns.has(w));
 }
 
 const CHILD_AGE_SLOT = '{age under 18}';
